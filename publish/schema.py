@@ -1,0 +1,254 @@
+"""The data contract, said once: every table and column with type, Norwegian title and description.
+
+The Table Schemas in datapackage.json, the polars dtypes, the workbook's headers and notes and the
+dataset README are all derived from this module; nothing else names a column's meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+PLEDGE_KINDS = ("pledge", "sub_pledge", "goal", "strategy", "context")
+ACTOR_KINDS = ("party", "municipality")
+DOCUMENT_KINDS = ("programme", "web_page", "policy")
+LAYOUTS = ("pdf_numbered_lines", "pdf_text", "web_bullets", "goals_strategies")
+TOPIC_METHODS = ("heading", "keyword", "override", "parent")
+RELATION_KINDS = ("agree", "similar", "disagree")
+RELATION_METHODS = ("auto", "editorial")
+
+_POLARS_TYPES = {"string": pl.String, "integer": pl.Int64, "number": pl.Float64}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: its name, Frictionless type, Norwegian title, description and constraints."""
+
+    name: str
+    type: str
+    title: str
+    description: str
+    required: bool = False
+    unique: bool = False
+    enum: tuple[str, ...] = ()
+    minimum: int | None = None
+
+    def frictionless(self) -> dict:
+        """The Table Schema field descriptor."""
+        descriptor: dict = {
+            "name": self.name,
+            "type": self.type,
+            "title": self.title,
+            "description": self.description,
+        }
+        constraints: dict = {}
+        if self.required:
+            constraints["required"] = True
+        if self.unique:
+            constraints["unique"] = True
+        if self.enum:
+            constraints["enum"] = list(self.enum)
+        if self.minimum is not None:
+            constraints["minimum"] = self.minimum
+        if constraints:
+            descriptor["constraints"] = constraints
+        return descriptor
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    fields: tuple[str, ...]
+    table: str
+    reference: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One resource of the package."""
+
+    name: str
+    title: str
+    description: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...] = field(default=())
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def polars_schema(self) -> dict[str, pl.DataType]:
+        return {f.name: _POLARS_TYPES[f.type] for f in self.fields}
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def frictionless(self) -> dict:
+        """The Table Schema of this resource."""
+        schema: dict = {
+            "fields": [f.frictionless() for f in self.fields],
+            "primaryKey": list(self.primary_key),
+        }
+        if self.foreign_keys:
+            schema["foreignKeys"] = [
+                {
+                    "fields": list(fk.fields),
+                    "reference": {"resource": fk.table if fk.table != self.name else "", "fields": list(fk.reference)},
+                }
+                for fk in self.foreign_keys
+            ]
+        return schema
+
+
+def _line(name: str, title: str, what: str, required: bool = True) -> Field:
+    return Field(name, "integer", title, what, required=required, minimum=1)
+
+
+ACTORS = Table(
+    "actors",
+    "Aktører",
+    "Partiene og kommunen som har skrevet tekstene.",
+    (
+        Field("actor_id", "string", "Aktør-ID", "Kort, stabil ID for aktøren.", required=True, unique=True),
+        Field("name", "string", "Navn", "Aktørens fulle navn.", required=True),
+        Field("short_name", "string", "Kortnavn", "Kortnavn brukt i tabeller og henvisninger.", required=True),
+        Field("kind", "string", "Type", "party = parti, municipality = kommune.", required=True, enum=ACTOR_KINDS),
+        Field("color", "string", "Farge", "Aktørens farge i trykk, som heksadesimal RGB.", required=True),
+    ),
+    ("actor_id",),
+)
+
+DOCUMENTS = Table(
+    "documents",
+    "Dokumenter",
+    "Kildetekstene, med sjekksum slik at alle kan bevise at datasettet kommer fra dem.",
+    (
+        Field("document_id", "string", "Dokument-ID", "Kort, stabil ID for dokumentet.", required=True, unique=True),
+        Field("actor_id", "string", "Aktør-ID", "Aktøren som står bak dokumentet.", required=True),
+        Field("title", "string", "Tittel", "Dokumentets tittel.", required=True),
+        Field("short_title", "string", "Kort tittel", "Kort tittel brukt i kildehenvisninger.", required=True),
+        Field(
+            "kind",
+            "string",
+            "Dokumenttype",
+            "programme = partiprogram, web_page = nettside, policy = kommunalt styringsdokument.",
+            required=True,
+            enum=DOCUMENT_KINDS,
+        ),
+        Field("period", "string", "Periode", "Perioden eller året dokumentet gjelder for, der det er kjent."),
+        Field("source_file", "string", "Kildefil", "Tekstfilens sti i prosjektets seeds/-mappe.", required=True),
+        Field("sha256", "string", "SHA-256", "SHA-256-sjekksum av tekstfilen slik den er levert.", required=True),
+        Field("url", "string", "Nettadresse", "Hvor originalen er publisert, der det er kjent."),
+        Field(
+            "layout",
+            "string",
+            "Oppsett",
+            "Hvilken oppsettsprofil teksten er lest med (se README).",
+            required=True,
+            enum=LAYOUTS,
+        ),
+        Field("rights", "string", "Rettigheter", "Hvem som har rettighetene til teksten.", required=True),
+        Field("line_count", "integer", "Antall linjer", "Antall fysiske linjer i tekstfilen.", required=True),
+    ),
+    ("document_id",),
+    (ForeignKey(("actor_id",), "actors", ("actor_id",)),),
+)
+
+SECTIONS = Table(
+    "sections",
+    "Avsnitt",
+    "Overskriftene i hvert dokument, med nivå og foreldreoverskrift.",
+    (
+        Field("section_id", "string", "Avsnitts-ID", "Stabil ID avledet av dokumentet og overskriftsstien.", required=True, unique=True),
+        Field("document_id", "string", "Dokument-ID", "Dokumentet overskriften står i.", required=True),
+        Field("parent_section_id", "string", "Overordnet avsnitt", "Overskriften denne står under; tom på øverste nivå."),
+        Field("title", "string", "Overskrift", "Overskriften slik den står i teksten.", required=True),
+        Field("level", "integer", "Nivå", "1 = kapittel, 2 = underkapittel, 3 = faktaboks i et underkapittel.", required=True, minimum=1),
+        _line("line_start", "Første linje", "Fysisk linje i tekstfilen der overskriften står (1 = første)."),
+    ),
+    ("section_id",),
+    (
+        ForeignKey(("document_id",), "documents", ("document_id",)),
+        ForeignKey(("parent_section_id",), "sections", ("section_id",)),
+    ),
+)
+
+PLEDGES = Table(
+    "pledges",
+    "Løfter",
+    "Hvert løfte, mål, strategi og faktapunkt én gang, med teksten slik aktøren skrev den.",
+    (
+        Field(
+            "pledge_id",
+            "string",
+            "Løfte-ID",
+            "Stabil ID avledet av aktøren og den normaliserte teksten; endres ikke når andre løfter endres.",
+            required=True,
+            unique=True,
+        ),
+        Field("actor_id", "string", "Aktør-ID", "Aktøren som har gitt løftet.", required=True),
+        Field("document_id", "string", "Dokument-ID", "Første dokument løftet står i (etter rekkefølgen i manifestet).", required=True),
+        Field("section_id", "string", "Avsnitts-ID", "Avsnittet løftet står i, i første dokument.", required=True),
+        Field("parent_pledge_id", "string", "Overordnet løfte", "For underpunkter og strategier: punktet de står under."),
+        Field(
+            "kind",
+            "string",
+            "Type",
+            "pledge = løfte, sub_pledge = underpunkt, goal = mål, strategy = strategi, context = faktapunkt som beskriver, ikke lover.",
+            required=True,
+            enum=PLEDGE_KINDS,
+        ),
+        Field("text", "string", "Tekst", "Teksten ordrett, samlet på én linje (linjeskift, linjenumre og orddeling fjernet).", required=True),
+        _line("line_start", "Første linje", "Første fysiske linje i første dokument."),
+        _line("line_end", "Siste linje", "Siste fysiske linje i første dokument."),
+        Field("source_count", "integer", "Antall kilder", "Hvor mange steder løftet står (i alle dokumenter).", required=True, minimum=1),
+    ),
+    ("pledge_id",),
+    (
+        ForeignKey(("actor_id",), "actors", ("actor_id",)),
+        ForeignKey(("document_id",), "documents", ("document_id",)),
+        ForeignKey(("section_id",), "sections", ("section_id",)),
+        ForeignKey(("parent_pledge_id",), "pledges", ("pledge_id",)),
+    ),
+)
+
+PLEDGE_SOURCES = Table(
+    "pledge_sources",
+    "Løftekilder",
+    "Hvert sted et løfte står: dokument, avsnitt og linjer. Samme løfte i flere dokumenter gir flere rader.",
+    (
+        Field("pledge_id", "string", "Løfte-ID", "Løftet.", required=True),
+        Field("document_id", "string", "Dokument-ID", "Dokumentet det står i.", required=True),
+        Field("section_id", "string", "Avsnitts-ID", "Avsnittet det står i.", required=True),
+        _line("line_start", "Første linje", "Første fysiske linje i tekstfilen (1 = første)."),
+        _line("line_end", "Siste linje", "Siste fysiske linje i tekstfilen."),
+        _line("printed_line_start", "Trykt linje fra", "Linjenummeret trykt i originalen, der teksten har det.", required=False),
+        _line("printed_line_end", "Trykt linje til", "Siste trykte linjenummer, der teksten har det.", required=False),
+        Field("text", "string", "Tekst her", "Teksten slik den står på dette stedet (kan avvike litt fra løftets tekst).", required=True),
+        Field("match", "string", "Samsvar", "first = første kilde, exact = lik tekst, near = nesten lik tekst.", required=True, enum=("first", "exact", "near")),
+        Field("similarity", "number", "Likhet", "Likhet med løftets tekst, 0–100 (rapidfuzz ratio på normalisert tekst).", required=True),
+    ),
+    ("pledge_id", "document_id", "line_start"),
+    (
+        ForeignKey(("pledge_id",), "pledges", ("pledge_id",)),
+        ForeignKey(("document_id",), "documents", ("document_id",)),
+        ForeignKey(("section_id",), "sections", ("section_id",)),
+    ),
+)
+
+FOUNDATION_TABLES = (ACTORS, DOCUMENTS, SECTIONS, PLEDGES, PLEDGE_SOURCES)
+
+
+def empty_frame(table: Table) -> pl.DataFrame:
+    """An empty frame with the table's columns and dtypes."""
+    return pl.DataFrame(schema=table.polars_schema())
+
+
+def conform(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
+    """Select the contract's columns in order, cast to its dtypes and sort by primary key."""
+    missing = [c for c in table.columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"table {table.name} lacks columns {missing}")
+    typed = frame.select([pl.col(f.name).cast(_POLARS_TYPES[f.type]) for f in table.fields])
+    return typed.sort(list(table.primary_key))
