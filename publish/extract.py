@@ -298,15 +298,23 @@ class _Parser:
         self.previous = "text"
 
     def _continues_item(self, index: int, line: Line) -> bool:
-        starts_upper = line.text[:1].isupper()
-        if line.block_start and starts_upper:
+        if self._is_pull_quote(line):
             return False  # a pull quote or a new text block, not the wrapped item
+        starts_upper = line.text[:1].isupper()
         if not starts_upper or not self.gap:
             return True
-        # After a paragraph break, upper-case text belongs to the item only if the list goes on after it.
+        # After a paragraph break, upper-case text belongs to the item only if the list goes on after it
+        # (pull quotes in between do not count) and it holds no lead-in of its own.
         end = self._paragraph_end(index)
+        if any(ln.text.endswith(":") for ln in self.lines[index : end + 1]):
+            return False
         following = self._next_content(end + 1)
+        while following is not None and self._is_pull_quote(self.lines[following]):
+            following = self._next_content(self._paragraph_end(following) + 1)
         return following is not None and is_bullet(self.lines[following].text)
+
+    def _is_pull_quote(self, line: Line) -> bool:
+        return line.block_start and line.text[:1].isupper() and not is_bullet(line.text)
 
     def _close_item(self) -> None:
         self.item = None

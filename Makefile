@@ -1,0 +1,35 @@
+# Two commands for a newcomer: `make report` and `make test`. Both set up .venv when it is missing
+# or when pyproject.toml changed; a second `make report` with nothing changed does nothing.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+INPUTS := $(shell find seeds publish report_templates -type f -not -name '*.pyc' 2>/dev/null)
+OUTPUTS := datapackage/datapackage.json build/datapackage.zip
+
+.PHONY: report test lint bench clean
+
+report: $(OUTPUTS)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# One build writes every output (grouped target: make runs it once for all of them).
+$(OUTPUTS) &: $(INSTALLED) $(INPUTS)
+	$(PY) -m publish build
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check publish tests bench
+
+test: $(INSTALLED) lint
+	$(PY) -m pytest
+
+bench: $(INSTALLED)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf build $(VENV)

@@ -1,0 +1,61 @@
+"""Command line: `python -m publish build | validate`. Heavy libraries load inside the commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DESCRIPTION = """Publish party-pledge comparisons from the seed texts.
+
+  build     seeds -> tables -> datapackage/ (the open dataset) and build/ (zip, workbook, report)
+  validate  check a built data package with Frictionless (0 errors expected)
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m publish", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = root.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="run all stages and write every output")
+    build.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder with sources.toml and the texts (default: seeds)")
+    build.add_argument("--package", type=Path, default=Path("datapackage"), help="where the data package goes (default: datapackage)")
+    build.add_argument("--out", type=Path, default=Path("build"), help="where the zip, workbook and report go (default: build)")
+    validate = commands.add_parser("validate", help="validate a built data package")
+    validate.add_argument("package", type=Path, nargs="?", default=Path("datapackage/datapackage.json"), help="path to datapackage.json")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from publish.errors import InputError
+
+    try:
+        if args.command == "build":
+            return _build(args)
+        return _validate(args.package)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: no output was changed", file=sys.stderr)
+        return 130
+
+
+def _build(args: argparse.Namespace) -> int:
+    from publish.build import Paths, build
+
+    build(Paths(seeds=args.seeds, package=args.package, out=args.out))
+    return 0
+
+
+def _validate(path: Path) -> int:
+    from publish.errors import InputError
+    from publish.package import validate_package
+
+    if not path.is_file():
+        raise InputError(path, "no datapackage.json here", hint="run `python -m publish build` first")
+    errors = validate_package(path)
+    for error in errors:
+        print(error)
+    print(f"{path}: {len(errors)} errors")
+    return 1 if errors else 0

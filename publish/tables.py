@@ -1,0 +1,259 @@
+"""Stage 3: extracted items -> the contract's polars tables, with stable ids and merged duplicates.
+
+The same pledge printed twice (in a programme and on a web page, or twice in one programme)
+becomes one row in `pledges` and one row per place in `pledge_sources`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import polars as pl
+from rapidfuzz import fuzz, process
+
+from publish import schema
+from publish.extract import Extraction, Item
+from publish.sources import Corpus, Document
+from publish.text import content_stems, normalise
+
+# Two texts of one actor are one pledge when their rapidfuzz ratio (on normalised text) is at least
+# this AND every content word of the shorter one (by stem) stands in the longer one. Chosen by reading
+# every pair of the seeds above 70 (README, "Duplicates"): the ratio alone would merge "voksne som jobber
+# i barnehagene" with "... i skolene" (92.9) but not "Innføre søskenmoderasjon (for familier) på tvers
+# av barnehage og SFO" (89.1); the stem-subset test tells the two apart.
+NEAR_DUPLICATE_RATIO = 85.0
+
+
+def near_duplicate_score(a: str, b: str) -> float | None:
+    """The ratio of two texts if they are near-identical versions of one pledge, else None.
+
+    >>> near_duplicate_score("At Fornebubanen ferdigstilles.", "Sørge for at Fornebubanen ferdigstilles.")
+    85.3
+    >>> near_duplicate_score("At alle voksne som jobber i barnehagene skal ha kunnskap om overgrep.",
+    ...                      "At alle voksne som jobber i skolene skal ha kunnskap om overgrep.") is None
+    True
+    """
+    known = _Known()
+    known.add(_Candidate(a), "a")
+    match = known.best(_Candidate(b))
+    return match[1] if match else None
+
+
+class _Candidate:
+    """A text prepared once for comparison: normalised, and its content stems."""
+
+    def __init__(self, text: str):
+        self.norm = normalise(text)
+        self.stems = content_stems(text)
+
+
+class _Known:
+    """Pledges seen so far for one (actor, kind, parent): exact lookup, then rapidfuzz over the rest."""
+
+    def __init__(self) -> None:
+        self.candidates: list[_Candidate] = []
+        self.ids: list[str] = []
+        self.exact: dict[str, str] = {}
+
+    def add(self, candidate: _Candidate, pledge_id: str) -> None:
+        self.candidates.append(candidate)
+        self.ids.append(pledge_id)
+        self.exact.setdefault(candidate.norm, pledge_id)
+
+    def best(self, candidate: _Candidate) -> tuple[str, float] | None:
+        """The id and ratio of the closest known pledge that this text merely rewords."""
+        if candidate.norm in self.exact:
+            return self.exact[candidate.norm], 100.0
+        norms = [known.norm for known in self.candidates]
+        hits = process.extract(candidate.norm, norms, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_RATIO, limit=None)
+        for _, score, index in sorted(hits, key=lambda hit: (-hit[1], hit[2])):
+            shorter, longer = sorted((candidate, self.candidates[index]), key=lambda c: len(c.norm))
+            if shorter.stems <= longer.stems:
+                return self.ids[index], round(score, 1)
+        return None
+
+
+def stable_id(actor_id: str, *parts: str) -> str:
+    """A pledge id from its actor and normalised text: a rebuild or an edit elsewhere keeps it.
+
+    >>> stable_id("ap", "Øke grunnbemanningen.") == stable_id("ap", "øke  grunnbemanningen")
+    True
+    >>> len(stable_id("ap", "Øke grunnbemanningen.")), stable_id("r", "x").startswith("r-")
+    (13, True)
+    """
+    digest = hashlib.sha1("\x1f".join(normalise(p) for p in parts).encode("utf-8")).hexdigest()
+    return f"{actor_id}-{digest[:10]}"
+
+
+@dataclass
+class _Source:
+    """One extracted item placed in its document, before duplicates are merged."""
+
+    document: Document
+    item: Item
+    section_id: str | None
+    parent: _Source | None
+    text: str
+    pledge_id: str = ""
+    match: str = "first"
+    similarity: float = 100.0
+
+
+def section_rows(document: Document, extraction: Extraction) -> list[dict]:
+    """Rows of `sections` for one document; ids derive from the heading path, not line numbers."""
+    rows: list[dict] = []
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    for heading in extraction.headings:
+        path = _heading_path(extraction, heading)
+        base = f"{document.document_id}-s" + hashlib.sha1("\x1f".join(path).encode("utf-8")).hexdigest()[:8]
+        seen[base] = seen.get(base, 0) + 1
+        section_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        ids.append(section_id)
+        rows.append(
+            {
+                "section_id": section_id,
+                "document_id": document.document_id,
+                "parent_section_id": ids[heading.parent] if heading.parent is not None else None,
+                "title": heading.title,
+                "level": heading.level,
+                "line_start": heading.line,
+            }
+        )
+    return rows
+
+
+def _heading_path(extraction: Extraction, heading) -> list[str]:
+    path = [heading.title]
+    parent = heading.parent
+    while parent is not None:
+        path.insert(0, extraction.headings[parent].title)
+        parent = extraction.headings[parent].parent
+    return path
+
+
+def build_tables(corpus: Corpus, extractions: dict[str, Extraction]) -> dict[str, pl.DataFrame]:
+    """All foundation tables from the corpus and its extractions."""
+    sections: list[dict] = []
+    sources: list[_Source] = []
+    for document in corpus.documents:
+        extraction = extractions[document.document_id]
+        rows = section_rows(document, extraction)
+        sections.extend(rows)
+        sources.extend(_place_items(document, extraction, [r["section_id"] for r in rows]))
+    _assign_pledges(sources)
+    return {
+        "actors": _actors_frame(corpus),
+        "documents": _documents_frame(corpus),
+        "sections": schema.conform(pl.DataFrame(sections, schema=schema.SECTIONS.polars_schema()), schema.SECTIONS),
+        "pledges": _pledges_frame(sources),
+        "pledge_sources": _sources_frame(sources),
+    }
+
+
+def _place_items(document: Document, extraction: Extraction, section_ids: list[str]) -> list[_Source]:
+    placed: list[_Source] = []
+    for item in extraction.items:
+        parent = placed[item.parent] if item.parent is not None else None
+        section_id = section_ids[item.section] if item.section is not None else None
+        placed.append(_Source(document, item, section_id, parent, item.text))
+    return placed
+
+
+def _assign_pledges(sources: list[_Source]) -> None:
+    """Give each source its pledge id, merging exact and near-identical texts of one actor."""
+    canon: dict[tuple[str, str, str], _Known] = {}  # (actor, kind, parent id) -> pledges so far
+    for source in sources:  # manifest order, then line order: the first place defines the pledge
+        actor = source.document.actor_id
+        parent_id = source.parent.pledge_id if source.parent else ""
+        known = canon.setdefault((actor, source.item.kind, parent_id), _Known())
+        candidate = _Candidate(source.text)
+        match = known.best(candidate)
+        if match is None:
+            source.pledge_id = stable_id(actor, *(_parent_texts(source) + [source.text]))
+            known.add(candidate, source.pledge_id)
+        else:
+            source.pledge_id, source.similarity = match
+            source.match = "exact" if source.similarity == 100.0 else "near"
+
+
+def _parent_texts(source: _Source) -> list[str]:
+    """Sub-items are named by their parent's text too ("Bli lærerkandidat." means little alone)."""
+    texts: list[str] = []
+    parent = source.parent
+    while parent is not None:
+        texts.insert(0, parent.text)
+        parent = parent.parent
+    return texts
+
+
+def _pledges_frame(sources: list[_Source]) -> pl.DataFrame:
+    firsts = [s for s in sources if s.match == "first"]
+    counts: dict[str, int] = {}
+    for source in sources:
+        counts[source.pledge_id] = counts.get(source.pledge_id, 0) + 1
+    rows = [
+        {
+            "pledge_id": s.pledge_id,
+            "actor_id": s.document.actor_id,
+            "document_id": s.document.document_id,
+            "section_id": s.section_id,
+            "parent_pledge_id": s.parent.pledge_id if s.parent else None,
+            "kind": s.item.kind,
+            "text": s.text,
+            "line_start": s.item.lines[0].number,
+            "line_end": s.item.lines[-1].number,
+            "source_count": counts[s.pledge_id],
+        }
+        for s in firsts
+    ]
+    return schema.conform(pl.DataFrame(rows, schema=schema.PLEDGES.polars_schema()), schema.PLEDGES)
+
+
+def _sources_frame(sources: list[_Source]) -> pl.DataFrame:
+    rows = [
+        {
+            "pledge_id": s.pledge_id,
+            "document_id": s.document.document_id,
+            "section_id": s.section_id,
+            "line_start": s.item.lines[0].number,
+            "line_end": s.item.lines[-1].number,
+            "printed_line_start": s.item.lines[0].printed,
+            "printed_line_end": s.item.lines[-1].printed,
+            "text": s.text,
+            "match": s.match,
+            "similarity": s.similarity,
+        }
+        for s in sources
+    ]
+    return schema.conform(pl.DataFrame(rows, schema=schema.PLEDGE_SOURCES.polars_schema()), schema.PLEDGE_SOURCES)
+
+
+def _actors_frame(corpus: Corpus) -> pl.DataFrame:
+    rows = [
+        {"actor_id": a.actor_id, "name": a.name, "short_name": a.short_name, "kind": a.kind, "color": a.color}
+        for a in corpus.actors
+    ]
+    return schema.conform(pl.DataFrame(rows, schema=schema.ACTORS.polars_schema()), schema.ACTORS)
+
+
+def _documents_frame(corpus: Corpus) -> pl.DataFrame:
+    rows = [
+        {
+            "document_id": d.document_id,
+            "actor_id": d.actor_id,
+            "title": d.title,
+            "short_title": d.short_title,
+            "kind": d.kind,
+            "period": d.period or None,
+            "source_file": f"seeds/{d.source_file}",
+            "sha256": d.sha256,
+            "url": d.url or None,
+            "layout": d.layout,
+            "rights": d.rights,
+            "line_count": len(d.lines),
+        }
+        for d in corpus.documents
+    ]
+    return schema.conform(pl.DataFrame(rows, schema=schema.DOCUMENTS.polars_schema()), schema.DOCUMENTS)
