@@ -46,8 +46,9 @@ def _counts(frames: dict[str, pl.DataFrame]) -> str:
     return ", ".join(f"{name} {frame.height}" for name, frame in frames.items())
 
 
-def build(paths: Paths = Paths(), log: StageLog | None = None) -> dict[str, pl.DataFrame]:
+def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, pl.DataFrame]:
     """Run every stage; outputs appear only if all of them succeed."""
+    paths = paths or Paths()
     log = log or StageLog()
     corpus = log.run("sources", lambda: sources.load_corpus(paths.seeds), lambda c: f"{len(c.documents)} documents, {len(c.actors)} actors")
     extractions = log.run("extract", lambda: _extract_all(corpus), lambda e: f"{sum(len(x.items) for x in e.values())} items")

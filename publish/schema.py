@@ -199,7 +199,9 @@ PLEDGES = Table(
             required=True,
             enum=PLEDGE_KINDS,
         ),
-        Field("text", "string", "Tekst", "Teksten ordrett, samlet på én linje (linjeskift, linjenumre og orddeling fjernet).", required=True),
+        Field(
+            "text", "string", "Tekst", "Teksten ordrett, samlet på én linje (linjeskift, linjenumre og orddeling fjernet).", required=True
+        ),
         _line("line_start", "Første linje", "Første fysiske linje i første dokument."),
         _line("line_end", "Siste linje", "Siste fysiske linje i første dokument."),
         Field("source_count", "integer", "Antall kilder", "Hvor mange steder løftet står (i alle dokumenter).", required=True, minimum=1),
@@ -226,7 +228,14 @@ PLEDGE_SOURCES = Table(
         _line("printed_line_start", "Trykt linje fra", "Linjenummeret trykt i originalen, der teksten har det.", required=False),
         _line("printed_line_end", "Trykt linje til", "Siste trykte linjenummer, der teksten har det.", required=False),
         Field("text", "string", "Tekst her", "Teksten slik den står på dette stedet (kan avvike litt fra løftets tekst).", required=True),
-        Field("match", "string", "Samsvar", "first = første kilde, exact = lik tekst, near = nesten lik tekst.", required=True, enum=("first", "exact", "near")),
+        Field(
+            "match",
+            "string",
+            "Samsvar",
+            "first = første kilde, exact = lik tekst, near = nesten lik tekst.",
+            required=True,
+            enum=("first", "exact", "near"),
+        ),
         Field("similarity", "number", "Likhet", "Likhet med løftets tekst, 0–100 (rapidfuzz ratio på normalisert tekst).", required=True),
     ),
     ("pledge_id", "document_id", "line_start"),

@@ -212,7 +212,12 @@ def _document(entry: dict, path: Path, line: int | None, actor_ids: set[str], se
     digest = hashlib.sha256(raw).hexdigest()
     pinned = entry.get("sha256")
     if pinned and pinned != digest:
-        raise InputError(path, f"document {doc_id!r}: sha256 of {entry['file']} is {digest}, manifest pins {pinned}", line=line, hint="the text changed: check it, then update the pinned sha256")
+        raise InputError(
+            path,
+            f"document {doc_id!r}: sha256 of {entry['file']} is {digest}, manifest pins {pinned}",
+            line=line,
+            hint="the text changed: check it, then update the pinned sha256",
+        )
     body = decode_text(raw, file_path, entry.get("encoding", "utf-8"))
     if not body.strip():
         raise InputError(file_path, "the text file is empty", hint="export the document's text again")

@@ -14,9 +14,7 @@ CASES = sorted(FIXTURES.glob("*/*.txt"))
 
 def _rows(extraction) -> tuple[list, list]:
     headings = extraction.headings
-    sections = [
-        [h.title, h.level, h.line, headings[h.parent].title if h.parent is not None else None, h.box] for h in headings
-    ]
+    sections = [[h.title, h.level, h.line, headings[h.parent].title if h.parent is not None else None, h.box] for h in headings]
     items = [
         [
             item.kind,
