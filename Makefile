@@ -23,7 +23,7 @@ $(OUTPUTS) &: $(INSTALLED) $(INPUTS)
 	$(PY) -m publish build
 
 lint: $(INSTALLED)
-	$(PY) -m ruff check publish tests bench
+	$(PY) -m ruff check publish tests
 
 test: $(INSTALLED) lint
 	$(PY) -m pytest
