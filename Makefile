@@ -26,7 +26,7 @@ lint: $(INSTALLED)
 	$(PY) -m ruff check publish tests
 
 test: $(INSTALLED) lint
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 bench: $(INSTALLED)
 	$(PY) -m bench.run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from publish import extract, package, schema, sources, tables
+from publish import classify, evaluate, extract, package, relate, schema, sources, tables
 from publish.errors import InputError
 from publish.outputs import staged_dir, staged_files
 
@@ -24,6 +25,7 @@ class Paths:
     seeds: Path = Path("seeds")
     package: Path = Path("datapackage")
     out: Path = Path("build")
+    labels: Path = Path("tests/data")  # hand labels the evaluation is measured against
 
 
 @dataclass
@@ -53,14 +55,49 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     corpus = log.run("sources", lambda: sources.load_corpus(paths.seeds), lambda c: f"{len(c.documents)} documents, {len(c.actors)} actors")
     extractions = log.run("extract", lambda: _extract_all(corpus), lambda e: f"{sum(len(x.items) for x in e.values())} items")
     frames = log.run("tables", lambda: tables.build_tables(corpus, extractions), _counts)
-    contract = {t.name: t for t in schema.FOUNDATION_TABLES}
+    frames.update(log.run("topics", lambda: _topics(paths.seeds, frames), _counts))
+    automatic = log.run(
+        "relations",
+        lambda: _relations(paths.seeds, frames),
+        lambda auto: f"{frames['relations'].height} relations ({auto.height} automatic)",
+    )
+    scores = log.run(
+        "evaluate", lambda: evaluate.evaluate(paths.labels, frames["pledges"], frames["pledge_topics"], automatic), _describe_scores
+    )
+    contract = {t.name: t for t in schema.ALL_TABLES}
     with staged_dir(paths.package) as package_dir, staged_files(paths.out) as out_dir:
         log.run("package", lambda: package.write_package(corpus, frames, contract, package_dir), lambda _: f"{len(contract)} resources")
+        (out_dir / "evaluation.json").write_text(json.dumps(scores.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         errors = log.run("validate", lambda: package.validate_package(package_dir / "datapackage.json"), lambda e: f"{len(e)} errors")
         if errors:
             raise InputError(package_dir / "datapackage.json", "the built package is invalid:\n  " + "\n  ".join(errors[:20]))
         log.run("zip", lambda: package.write_zip(package_dir, out_dir / "datapackage.zip"), lambda _: "datapackage.zip")
     return frames
+
+
+def _topics(seeds: Path, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    taxonomy = classify.load_taxonomy(seeds)
+    overrides = classify.load_overrides(seeds, set(frames["pledges"]["pledge_id"]), taxonomy.ids)
+    return {
+        "topics": classify.topics_frame(taxonomy),
+        "pledge_topics": classify.classify(frames["pledges"], frames["sections"], taxonomy, overrides),
+    }
+
+
+def _relations(seeds: Path, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Adds the published relations to frames; returns the automatic ones for the evaluation."""
+    editorial = relate.load_editorial(seeds, frames["pledges"])
+    frames["relations"], automatic = relate.relate(frames["pledges"], frames["pledge_topics"], editorial)
+    return automatic
+
+
+def _describe_scores(scores: evaluate.Evaluation) -> str:
+    parts = []
+    if scores.topics:
+        parts.append(f"topic accuracy {scores.topics.accuracy:.3f} on {scores.topics.labelled}")
+    if scores.relations:
+        parts.append(f"relations precision {scores.relations.precision:.3f}, recall {scores.relations.recall:.3f}")
+    return "; ".join(parts) or "no labels"
 
 
 def _extract_all(corpus: sources.Corpus) -> dict[str, extract.Extraction]:

@@ -246,7 +246,91 @@ PLEDGE_SOURCES = Table(
     ),
 )
 
+TOPICS = Table(
+    "topics",
+    "Temaer",
+    "Temaene heftet er ordnet etter, hvert koblet til et hovedtema i Comparative Agendas Project (CAP).",
+    (
+        Field("topic_id", "string", "Tema-ID", "Kort, stabil ID for temaet.", required=True, unique=True),
+        Field("label", "string", "Tema", "Temaets navn, som kapitteltittel i heftet.", required=True),
+        Field("description", "string", "Beskrivelse", "Hva temaet dekker.", required=True),
+        Field("order", "integer", "Rekkefølge", "Kapittelets plass i heftet (1 = først).", required=True, minimum=1),
+        Field("parent_topic_id", "string", "Overordnet tema", "Temaet dette er et undertema av; tomt for hovedtemaer."),
+        Field("cap_major_code", "integer", "CAP-kode", "Hovedtemakoden i CAPs master codebook.", required=True, minimum=1),
+        Field("cap_major_label", "string", "CAP-tema", "Hovedtemaets navn i CAPs master codebook (engelsk).", required=True),
+    ),
+    ("topic_id",),
+    (ForeignKey(("parent_topic_id",), "topics", ("topic_id",)),),
+)
+
+PLEDGE_TOPICS = Table(
+    "pledge_topics",
+    "Løfter per tema",
+    "Hvilke temaer hvert løfte handler om; rang 1 er kapittelet løftet trykkes i.",
+    (
+        Field("pledge_id", "string", "Løfte-ID", "Løftet.", required=True),
+        Field("topic_id", "string", "Tema-ID", "Temaet.", required=True),
+        Field("rank", "integer", "Rang", "1 = hovedtema (kapittelet i heftet), 2 = også relevant for.", required=True, minimum=1),
+        Field(
+            "method",
+            "string",
+            "Metode",
+            "heading = overskriften løftet står under, keyword = ordliste per tema, override = redaksjonelt valg, parent = arvet fra overordnet punkt.",
+            required=True,
+            enum=TOPIC_METHODS,
+        ),
+        Field("score", "number", "Styrke", "Hvor sikker klassifiseringen er, 0–1 (1 for overskrift og redaksjonelt valg).", required=True),
+    ),
+    ("pledge_id", "rank"),
+    (
+        ForeignKey(("pledge_id",), "pledges", ("pledge_id",)),
+        ForeignKey(("topic_id",), "topics", ("topic_id",)),
+    ),
+)
+
+RELATIONS = Table(
+    "relations",
+    "Forbindelser",
+    "Par av løfter fra ulike aktører som vil det samme (agree), handler om det samme (similar) eller står mot hverandre (disagree).",
+    (
+        Field("pledge_id_a", "string", "Løfte A", "Det ene løftet (den minste ID-en av de to).", required=True),
+        Field("pledge_id_b", "string", "Løfte B", "Det andre løftet.", required=True),
+        Field(
+            "relation",
+            "string",
+            "Forbindelse",
+            "agree = samme mål eller tiltak, similar = samme sak, ulikt tiltak, disagree = motsatt standpunkt i samme sak.",
+            required=True,
+            enum=RELATION_KINDS,
+        ),
+        Field(
+            "score",
+            "number",
+            "Likhet",
+            "Tekstlikhet 0–1 (cosinus av TF-IDF over ordstammer og tegn-n-gram); 1 for redaksjonelle.",
+            required=True,
+        ),
+        Field(
+            "method",
+            "string",
+            "Metode",
+            "auto = funnet automatisk, editorial = bekreftet eller satt av redaksjonen.",
+            required=True,
+            enum=RELATION_METHODS,
+        ),
+        Field("topic_id", "string", "Tema-ID", "Temaet paret vises under i heftet (løfte A sitt hovedtema).", required=True),
+        Field("note", "string", "Merknad", "Redaksjonens merknad, eller hva som ga utslag for motsatt standpunkt."),
+    ),
+    ("pledge_id_a", "pledge_id_b"),
+    (
+        ForeignKey(("pledge_id_a",), "pledges", ("pledge_id",)),
+        ForeignKey(("pledge_id_b",), "pledges", ("pledge_id",)),
+        ForeignKey(("topic_id",), "topics", ("topic_id",)),
+    ),
+)
+
 FOUNDATION_TABLES = (ACTORS, DOCUMENTS, SECTIONS, PLEDGES, PLEDGE_SOURCES)
+ALL_TABLES = FOUNDATION_TABLES + (TOPICS, PLEDGE_TOPICS, RELATIONS)
 
 
 def empty_frame(table: Table) -> pl.DataFrame:

@@ -22,8 +22,11 @@ def normalise(text: str) -> str:
 
     >>> normalise('Ha dialog med ny Akershus fylkeskommune om "Startup Viken".')
     'ha dialog med ny akershus fylkeskommune om startup viken'
+    >>> normalise("Stanse ny E-18 og gang- og sykkelvei")
+    'stanse ny e18 og gang og sykkelvei'
     """
     text = unicodedata.normalize("NFC", text).casefold()
+    text = re.sub(r"(?<=[a-zæøå])-(?=\d)", "", text)  # "E-18" and "E18" are one road
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 

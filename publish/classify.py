@@ -1,0 +1,239 @@
+"""Stage 4: every pledge gets a topic (the booklet chapter it is printed in) and maybe a second one.
+
+Signals in order of strength: an editorial override; the parent's topic for sub-items; a heading on
+the pledge's heading path that names a topic; the topic whose keyword lexicon matches most words,
+with a broad heading ("Helse og omsorg") as the tie-breaker and the fallback.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from publish import schema
+from publish.errors import InputError
+from publish.sources import read_toml
+from publish.text import normalise, stem
+
+TOPICS_NAME = "topics.toml"
+OVERRIDES_NAME = "topic_overrides.csv"
+COMPOUND_MIN = 5  # lexicon terms this long match inside compounds ("barnehage" in "barnehageopptak")
+
+
+@dataclass(frozen=True)
+class Topic:
+    topic_id: str
+    label: str
+    description: str
+    order: int
+    parent_topic_id: str | None
+    cap_major_code: int
+    cap_major_label: str
+    headings: tuple[str, ...]
+    broad_headings: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass
+class Taxonomy:
+    topics: tuple[Topic, ...]
+    heading_topic: dict[str, str] = field(default_factory=dict)
+    broad_topic: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for topic in self.topics:
+            self.heading_topic.update({normalise(h): topic.topic_id for h in topic.headings})
+            self.broad_topic.update({normalise(h): topic.topic_id for h in topic.broad_headings})
+
+    @property
+    def ids(self) -> set[str]:
+        return {t.topic_id for t in self.topics}
+
+
+def load_taxonomy(seeds_dir: Path) -> Taxonomy:
+    """Read and validate seeds/topics.toml."""
+    path = seeds_dir / TOPICS_NAME
+    data = read_toml(path)
+    text = path.read_text(encoding="utf-8")
+    topics: list[Topic] = []
+    for index, entry in enumerate(data.get("topics", [])):
+        line = _entry_line(text, index)
+        missing = [k for k in ("id", "label", "description", "order", "cap_major_code", "cap_major_label") if k not in entry]
+        if missing:
+            raise InputError(path, f"topic lacks {', '.join(missing)}", line=line)
+        if any(t.topic_id == entry["id"] for t in topics):
+            raise InputError(path, f"duplicate topic id {entry['id']!r}", line=line)
+        topics.append(
+            Topic(
+                topic_id=entry["id"],
+                label=entry["label"],
+                description=entry["description"],
+                order=int(entry["order"]),
+                parent_topic_id=entry.get("parent") or None,
+                cap_major_code=int(entry["cap_major_code"]),
+                cap_major_label=entry["cap_major_label"],
+                headings=tuple(entry.get("headings", ())),
+                broad_headings=tuple(entry.get("broad_headings", ())),
+                keywords=tuple(k.casefold() for k in entry.get("keywords", ())),
+            )
+        )
+    if not topics:
+        raise InputError(path, "no [[topics]] entries")
+    unknown_parents = {t.parent_topic_id for t in topics} - {t.topic_id for t in topics} - {None}
+    if unknown_parents:
+        raise InputError(path, f"unknown parent topic(s): {', '.join(sorted(unknown_parents))}")
+    return Taxonomy(tuple(sorted(topics, key=lambda t: t.order)))
+
+
+def _entry_line(text: str, index: int) -> int | None:
+    starts = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "[[topics]]"]
+    return starts[index] if index < len(starts) else None
+
+
+@dataclass(frozen=True)
+class Override:
+    pledge_id: str
+    topic_id: str
+    reason: str
+
+
+def load_overrides(seeds_dir: Path, pledge_ids: set[str], topic_ids: set[str]) -> dict[str, Override]:
+    """Read seeds/topic_overrides.csv; an unknown pledge or topic is an error with its line."""
+    path = seeds_dir / OVERRIDES_NAME
+    if not path.exists():
+        return {}
+    overrides: dict[str, Override] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or not {"pledge_id", "topic_id", "reason"} <= set(reader.fieldnames):
+            raise InputError(path, "header must be pledge_id,topic_id,reason", line=1)
+        for row in reader:
+            line = reader.line_num
+            if row["pledge_id"] not in pledge_ids:
+                raise InputError(path, f"unknown pledge {row['pledge_id']!r}", line=line, hint="ids are in datapackage/data/pledges.csv")
+            if row["topic_id"] not in topic_ids:
+                raise InputError(path, f"unknown topic {row['topic_id']!r}", line=line, hint=f"topics: {', '.join(sorted(topic_ids))}")
+            overrides[row["pledge_id"]] = Override(row["pledge_id"], row["topic_id"], row["reason"])
+    return overrides
+
+
+class Lexicon:
+    """Counts, per topic, how many of its terms a text contains."""
+
+    def __init__(self, topics: tuple[Topic, ...]):
+        self.terms = [(t.topic_id, term) for t in topics for term in t.keywords]
+
+    def scores(self, text: str) -> dict[str, int]:
+        norm = normalise(text)
+        tokens = norm.split()
+        stems = {stem(token) for token in tokens}
+        counts: dict[str, int] = {}
+        for topic_id, term in self.terms:
+            if self._matches(term, norm, tokens, stems):
+                counts[topic_id] = counts.get(topic_id, 0) + 1
+        return counts
+
+    @staticmethod
+    def _matches(term: str, norm: str, tokens: list[str], stems: set[str]) -> bool:
+        if " " in term or "-" in term:
+            return f" {normalise(term)} " in f" {norm} "
+        if len(term) >= COMPOUND_MIN:
+            return any(term in token for token in tokens)
+        return term in tokens or stem(term) in stems
+
+
+@dataclass
+class _Choice:
+    topic_id: str
+    method: str
+    score: float
+
+
+def classify(pledges: pl.DataFrame, sections: pl.DataFrame, taxonomy: Taxonomy, overrides: dict[str, Override]) -> pl.DataFrame:
+    """The pledge_topics table: rank 1 for every pledge, rank 2 where another topic's words stand out."""
+    paths = _section_paths(sections)
+    lexicon = Lexicon(taxonomy.topics)
+    order = {t.topic_id: t.order for t in taxonomy.topics}
+    chosen: dict[str, _Choice] = {}
+    rows: list[dict] = []
+    # parents before their children, so a sub-item can follow its parent
+    for pledge in pledges.sort(pl.col("parent_pledge_id").is_not_null(), "pledge_id").iter_rows(named=True):
+        scores = lexicon.scores(pledge["text"])
+        choice = _rank_one(pledge, paths.get(pledge["section_id"], []), scores, taxonomy, overrides, chosen, order)
+        chosen[pledge["pledge_id"]] = choice
+        rows.append(
+            {"pledge_id": pledge["pledge_id"], "topic_id": choice.topic_id, "rank": 1, "method": choice.method, "score": choice.score}
+        )
+        second = _rank_two(scores, choice.topic_id, order)
+        if second:
+            rows.append(
+                {"pledge_id": pledge["pledge_id"], "topic_id": second.topic_id, "rank": 2, "method": "keyword", "score": second.score}
+            )
+    frame = pl.DataFrame(rows, schema=schema.PLEDGE_TOPICS.polars_schema())
+    return schema.conform(frame, schema.PLEDGE_TOPICS)
+
+
+def _rank_one(pledge, path, scores, taxonomy, overrides, chosen, order) -> _Choice:
+    override = overrides.get(pledge["pledge_id"])
+    if override:
+        return _Choice(override.topic_id, "override", 1.0)
+    parent = pledge["parent_pledge_id"]
+    if parent and parent in chosen:
+        return _Choice(chosen[parent].topic_id, "parent", chosen[parent].score)
+    for depth, title in enumerate(path):
+        topic_id = taxonomy.heading_topic.get(normalise(title))
+        if topic_id:
+            return _Choice(topic_id, "heading", 1.0 if depth == 0 else 0.9)
+    prior = next((taxonomy.broad_topic[normalise(t)] for t in path if normalise(t) in taxonomy.broad_topic), None)
+    if scores:
+        best = max(scores.values())
+        leaders = sorted((t for t, s in scores.items() if s == best), key=lambda t: (t != prior, order[t]))
+        return _Choice(leaders[0], "keyword", round(best / sum(scores.values()), 3))
+    if prior:
+        return _Choice(prior, "heading", 0.5)
+    raise InputError(
+        "seeds/topics.toml",
+        f"pledge {pledge['pledge_id']} ({pledge['text'][:60]!r}) matches no heading and no keyword",
+        hint="add its heading to a topic's headings, a keyword, or a line to seeds/topic_overrides.csv",
+    )
+
+
+def _rank_two(scores: dict[str, int], first: str, order: dict[str, int]) -> _Choice | None:
+    others = {t: s for t, s in scores.items() if t != first}
+    if not others:
+        return None
+    best = max(others.values())
+    topic_id = min((t for t, s in others.items() if s == best), key=lambda t: order[t])
+    return _Choice(topic_id, "keyword", round(best / sum(scores.values()), 3))
+
+
+def _section_paths(sections: pl.DataFrame) -> dict[str, list[str]]:
+    """Each section's titles from itself up to its chapter (deepest first)."""
+    by_id = {r["section_id"]: r for r in sections.iter_rows(named=True)}
+    paths: dict[str, list[str]] = {}
+    for section_id in by_id:
+        path, current = [], section_id
+        while current:
+            path.append(by_id[current]["title"])
+            current = by_id[current]["parent_section_id"]
+        paths[section_id] = path
+    return paths
+
+
+def topics_frame(taxonomy: Taxonomy) -> pl.DataFrame:
+    rows = [
+        {
+            "topic_id": t.topic_id,
+            "label": t.label,
+            "description": t.description,
+            "order": t.order,
+            "parent_topic_id": t.parent_topic_id,
+            "cap_major_code": t.cap_major_code,
+            "cap_major_label": t.cap_major_label,
+        }
+        for t in taxonomy.topics
+    ]
+    return schema.conform(pl.DataFrame(rows, schema=schema.TOPICS.polars_schema()), schema.TOPICS)

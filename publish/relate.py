@@ -1,0 +1,274 @@
+"""Stage 5: pairs of pledges from different actors that want the same thing, or opposite things.
+
+Similarity survives inflection and compounds: TF-IDF over Norwegian word stems plus TF-IDF over
+character 4-5-grams, averaged; pairs on the same topic get a small boost. Only each pledge's best
+partners are kept, so a reader sees a handful of strong links, not a web of weak ones. Stance: a pair
+disagrees when one side negates a word both share ("Ikke innføre eiendomsskatt" / "Gå inn for en
+eiendomsskatt") and the other does not. seeds/relations.csv confirms, relabels or removes pairs.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from publish import schema
+from publish.errors import InputError
+from publish.text import STOPWORDS, content_stems, normalise, stem
+
+RELATIONS_NAME = "relations.csv"
+RELATED_KINDS = ("pledge", "sub_pledge", "strategy", "goal")
+SIMILAR_MIN = 0.22  # boosted cosine for a same-chapter pair to be shown as "similar"
+AGREE_MIN = 0.32  # boosted cosine for "the same aim or measure"
+DISAGREE_MIN = 0.10  # raw cosine for an opposite stance on a shared word to count
+TOPIC_BOOST = 0.08  # added when both pledges are printed in the same chapter
+TOP_K = 2  # partners kept per pledge and per other actor; a pair must be in both lists unless it agrees strongly
+CHUNK = 2048  # rows of the similarity matrix computed at a time (bounded memory at any scale)
+
+# Words that turn the next words against something ("Stanse utbyggingen av ny E-18").
+OPPOSITION_CUES = (
+    "ikke",
+    "nei til",
+    "stanse",
+    "stans",
+    "avvikle",
+    "motsette seg",
+    "motarbeide",
+    "unngå",
+    "forby",
+    "ingen",
+    "ulovlig",
+    "ulovlige",
+)
+# A cue before these protects or qualifies rather than opposes ("Ingen nedbygging", "ikke bare inn til Oslo").
+PROTECTIVE_TARGETS = frozenset(stem(w) for w in ("nedbygging", "færre", "mindre", "forsøpling", "bare", "kun"))
+# The object of a cue ends at a preposition or conjunction: "fjerne ulovlige tiltak | i strandsonen".
+_OBJECT_END = frozenset("i på for til med fra ved når som slik og eller men samt hvor der".split())
+_CLAUSE = re.compile(r"[.;:!?(),–]")
+# Verbs and words every programme uses; left out of the comparison so that pairs meet on their subject.
+GENERIC = frozenset(
+    stem(w)
+    for w in """styrke sikre tilby jobbe arbeide bærum kommunen kommune kommunal kommunale må alle hele flere bedre øke
+    økt legge gjøre ha gi få være bør kunne tilrettelegge rette videreutvikle utvikle bidra sørge etablere innføre
+    satse god gode godt mer større egen nye ny dag bygge bygges drift drive drives driftes""".split()
+)
+
+
+def opposed_stems(text: str) -> frozenset[str]:
+    """Stems a text speaks against: up to four content words after an opposition cue, within a clause.
+
+    >>> sorted(opposed_stems("Ikke innføre eiendomsskatt."))
+    ['eiendomsskatt']
+    >>> sorted(opposed_stems("Jordvernet må styrkes. Ingen nedbygging av dyrket matjord."))
+    []
+    >>> sorted(opposed_stems("Jobbe for å fjerne ulovlige tiltak i strandsonen."))
+    ['tiltak']
+    >>> sorted(opposed_stems("Styrke kollektivtilbudet internt i kommune, ikke bare inn til Oslo."))
+    []
+    """
+    opposed: set[str] = set()
+    for clause in _CLAUSE.split(re.sub(r"\bikke-", "ikke", text)):  # "ikke-kommersielle" is one word
+        words = normalise(clause).split()
+        for index in range(len(words)):
+            cue = next((c for c in OPPOSITION_CUES if words[index : index + len(c.split())] == c.split()), None)
+            if cue is not None:
+                opposed.update(_object_of(words[index + len(cue.split()) :]))
+    return frozenset(opposed)
+
+
+def _object_of(words: list[str]) -> list[str]:
+    """Stems of the words a cue governs: up to three subject words, up to a preposition."""
+    taken: list[str] = []
+    for word in words:
+        if word in _OBJECT_END or len(taken) == 3:
+            break
+        if word in STOPWORDS or stem(word) in GENERIC:
+            continue
+        if not taken and stem(word) in PROTECTIVE_TARGETS:
+            return []
+        taken.append(stem(word))
+    return taken
+
+
+def stance_conflict(a: str, b: str) -> frozenset[str]:
+    """The shared stems that exactly one of the two texts opposes (empty: no conflict)."""
+    shared = content_stems(a) & content_stems(b)
+    return (opposed_stems(a) & shared) ^ (opposed_stems(b) & shared)
+
+
+@dataclass(frozen=True)
+class EditorialRelation:
+    pledge_id_a: str
+    pledge_id_b: str
+    relation: str  # agree | similar | disagree | remove
+    note: str
+
+
+def load_editorial(seeds_dir: Path, pledges: pl.DataFrame) -> list[EditorialRelation]:
+    """Read seeds/relations.csv: pledge ids (or unique text beginnings) and the relation to set."""
+    path = seeds_dir / RELATIONS_NAME
+    if not path.exists():
+        return []
+    resolver = _TextResolver(pledges)
+    rows: list[EditorialRelation] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        expected = {"pledge_a", "pledge_b", "relation", "note"}
+        if reader.fieldnames is None or not expected <= set(reader.fieldnames):
+            raise InputError(path, "header must be pledge_a,pledge_b,relation,note", line=1)
+        for row in reader:
+            line = reader.line_num
+            if row["relation"] not in (*schema.RELATION_KINDS, "remove"):
+                raise InputError(
+                    path, f"unknown relation kind {row['relation']!r}", line=line, hint="use agree, similar, disagree or remove"
+                )
+            a, b = resolver.resolve(row["pledge_a"], path, line), resolver.resolve(row["pledge_b"], path, line)
+            if a == b:
+                raise InputError(path, "a relation of a pledge with itself", line=line)
+            a, b = sorted((a, b))
+            rows.append(EditorialRelation(a, b, row["relation"], row["note"]))
+    return rows
+
+
+class _TextResolver:
+    """Finds a pledge by id, or by the unique beginning of its text (editors write text, not hashes)."""
+
+    def __init__(self, pledges: pl.DataFrame):
+        self.ids = set(pledges["pledge_id"])
+        self.texts = list(zip(pledges["pledge_id"], pledges["text"], strict=True))
+
+    def resolve(self, key: str, path: Path, line: int) -> str:
+        if key in self.ids:
+            return key
+        hits = [pid for pid, text in self.texts if text.startswith(key)]
+        if len(hits) != 1:
+            what = "no pledge" if not hits else f"{len(hits)} pledges"
+            raise InputError(path, f"{what} found for {key[:60]!r}", line=line, hint="give a pledge_id or a longer text beginning")
+        return hits[0]
+
+
+def relate(pledges: pl.DataFrame, pledge_topics: pl.DataFrame, editorial: list[EditorialRelation]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The published relations table (automatic, then the editorial file on top) and the automatic one alone."""
+    candidates = pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id")
+    topic = dict(pledge_topics.filter(pl.col("rank") == 1).select("pledge_id", "topic_id").iter_rows())
+    auto = _automatic(candidates, topic, pledge_topics)
+    return _frame(_apply_editorial(dict(auto), editorial), topic), _frame(auto, topic)
+
+
+def subject_words(text: str) -> list[str]:
+    """The words a pledge is about: no stopwords, no generic policy verbs.
+
+    >>> subject_words("Styrke skolebibliotekene. Alle skoler må sikres skolebibliotekar.")
+    ['skolebibliotekene', 'skoler', 'skolebibliotekar']
+    """
+    return [w for w in normalise(text).split() if w not in STOPWORDS and stem(w) not in GENERIC and not w.isdigit()]
+
+
+def _vectors(texts: list[str]) -> sparse.csr_matrix:
+    """Rows whose dot product is the mean of a stem cosine and a character n-gram cosine."""
+    subjects = [subject_words(t) for t in texts]
+    stems = [" ".join(stem(w) for w in words) for words in subjects]
+    words = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True).fit_transform(stems)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 5), sublinear_tf=True).fit_transform([" ".join(w) for w in subjects])
+    both = sparse.hstack([normalize(words) * np.sqrt(0.5), normalize(chars) * np.sqrt(0.5)]).tocsr()
+    return both
+
+
+def _automatic(candidates: pl.DataFrame, topic: dict[str, str], pledge_topics: pl.DataFrame) -> dict[tuple[str, str], dict]:
+    ids = candidates["pledge_id"].to_list()
+    texts = candidates["text"].to_list()
+    topics = {pid: set(ts) for pid, ts in pledge_topics.group_by("pledge_id").agg("topic_id").iter_rows()}
+    actors = candidates["actor_id"].to_numpy()
+    vectors = _vectors(texts)
+    found: dict[tuple[str, str], dict] = {}
+    actor_ids = sorted(set(actors))
+    for i, first in enumerate(actor_ids):
+        for second in actor_ids[i + 1 :]:
+            rows, cols = np.flatnonzero(actors == first), np.flatnonzero(actors == second)
+            for a, b, raw, mutual in _top_pairs(vectors, rows, cols):
+                if not topics.get(ids[a], set()) & topics.get(ids[b], set()):
+                    continue  # pairs are shown within a chapter; different subjects are not related
+                same_chapter = topic.get(ids[a]) == topic.get(ids[b])
+                kind, note = _judge(texts[a], texts[b], raw, raw + (TOPIC_BOOST if same_chapter else 0.0), mutual, same_chapter)
+                if kind is None:
+                    continue
+                key = tuple(sorted((ids[a], ids[b])))
+                found[key] = {"relation": kind, "score": round(float(raw), 3), "method": "auto", "note": note}
+    return found
+
+
+def _judge(a: str, b: str, raw: float, boosted: float, mutual: bool, same_chapter: bool) -> tuple[str | None, str | None]:
+    """The relation of one candidate pair, or None to leave it out."""
+    conflict = stance_conflict(a, b)
+    if conflict and mutual and raw >= DISAGREE_MIN:
+        return "disagree", "motsatt standpunkt om: " + ", ".join(sorted(conflict))
+    if conflict:
+        return None, None
+    if boosted >= AGREE_MIN and (mutual or raw >= AGREE_MIN):
+        return "agree", None
+    if mutual and same_chapter and boosted >= SIMILAR_MIN:
+        return "similar", None
+    return None, None
+
+
+def _top_pairs(vectors: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> list[tuple[int, int, float, bool]]:
+    """Pairs in either side's top k (with a flag: in both), a chunk of rows at a time (vectorised)."""
+    if len(rows) == 0 or len(cols) == 0:
+        return []
+    right = vectors[cols].T.tocsc()
+    k_row, k_col = min(TOP_K, len(cols)), min(TOP_K, len(rows))
+    row_picks: list[tuple[np.ndarray, np.ndarray]] = []  # per chunk: (column indices, scores), shape (n, k)
+    col_scores = np.full((0, len(cols)), -1.0)
+    col_rows = np.zeros((0, len(cols)), dtype=np.int64)
+    for start in range(0, len(rows), CHUNK):
+        block = (vectors[rows[start : start + CHUNK]] @ right).toarray()
+        picks = np.argpartition(-block, k_row - 1, axis=1)[:, :k_row]
+        row_picks.append((picks, np.take_along_axis(block, picks, axis=1)))
+        k_here = min(k_col, block.shape[0])
+        best = np.argpartition(-block, k_here - 1, axis=0)[:k_here, :]
+        col_scores = np.vstack([col_scores, np.take_along_axis(block, best, axis=0)])
+        col_rows = np.vstack([col_rows, best + start])
+        keep = np.argsort(-col_scores, axis=0, kind="stable")[:k_col, :]
+        col_scores = np.take_along_axis(col_scores, keep, axis=0)
+        col_rows = np.take_along_axis(col_rows, keep, axis=0)
+    pairs: dict[tuple[int, int], tuple[float, bool]] = {}
+    offset = 0
+    for picks, scores in row_picks:
+        for local in range(picks.shape[0]):
+            for col_index, score in zip(picks[local], scores[local], strict=True):
+                if score >= DISAGREE_MIN:
+                    mutual = bool(offset + local in col_rows[:, col_index])
+                    pairs[(int(rows[offset + local]), int(cols[col_index]))] = (float(score), mutual)
+        offset += picks.shape[0]
+    for col_index in range(len(cols)):
+        for local, score in zip(col_rows[:, col_index], col_scores[:, col_index], strict=True):
+            key = (int(rows[local]), int(cols[col_index]))
+            if score >= DISAGREE_MIN and key not in pairs:
+                pairs[key] = (float(score), False)
+    return [(a, b, score, mutual) for (a, b), (score, mutual) in sorted(pairs.items())]
+
+
+def _apply_editorial(found: dict, editorial: list[EditorialRelation]) -> dict:
+    for row in editorial:
+        key = (row.pledge_id_a, row.pledge_id_b)
+        if row.relation == "remove":
+            found.pop(key, None)
+            continue
+        found[key] = {"relation": row.relation, "score": 1.0, "method": "editorial", "note": row.note or None}
+    return found
+
+
+def _frame(found: dict, topic: dict[str, str]) -> pl.DataFrame:
+    rows = [
+        {"pledge_id_a": a, "pledge_id_b": b, "topic_id": topic.get(a) or topic.get(b), **values} for (a, b), values in sorted(found.items())
+    ]
+    frame = pl.DataFrame(rows, schema=schema.RELATIONS.polars_schema())
+    return schema.conform(frame, schema.RELATIONS)
