@@ -72,7 +72,16 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         if errors:
             raise InputError(package_dir / "datapackage.json", "the built package is invalid:\n  " + "\n  ".join(errors[:20]))
         log.run("zip", lambda: package.write_zip(package_dir, out_dir / "datapackage.zip"), lambda _: "datapackage.zip")
+        log.run("workbook", lambda: _workbook(corpus, frames, contract, out_dir / "workbook.xlsx"), lambda n: f"workbook.xlsx, {n} sheets")
     return frames
+
+
+def _workbook(corpus: sources.Corpus, frames: dict[str, pl.DataFrame], contract: dict, path: Path) -> int:
+    from publish import workbook  # openpyxl loads only when the workbook is written
+
+    book = workbook.build_workbook(corpus, frames, contract)
+    workbook.save_workbook(book, path, corpus.dataset.created)
+    return len(book.sheetnames)
 
 
 def _topics(seeds: Path, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

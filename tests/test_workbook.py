@@ -1,0 +1,98 @@
+"""The workbook, opened with openpyxl as a reader's spreadsheet program would."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+
+from publish import schema
+from publish.workbook import COMPARISON_SHEET, README_SHEET, sheet_title
+from tests.conftest import Built
+
+TABLES = {t.name: t for t in schema.ALL_TABLES}
+
+
+@pytest.fixture(scope="module")
+def book(built: Built):
+    return load_workbook(built.paths.out / "workbook.xlsx")
+
+
+def test_sheets_in_order(book):
+    assert book.sheetnames == [README_SHEET, COMPARISON_SHEET] + [sheet_title(t) for t in schema.ALL_TABLES]
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_data_sheet_matches_the_csv(book, built: Built, name: str):
+    table, frame = TABLES[name], built.frames[name]
+    sheet = book[sheet_title(table)]
+    assert [c.value for c in sheet[1]] == [f.title for f in table.fields]
+    assert sheet["A1"].comment.text.startswith(f"{table.fields[0].name}: ")
+    assert sheet.max_row - 1 == frame.height
+    assert sheet.freeze_panes == "A2"
+    assert list(sheet.tables) == [name]
+    assert sheet.tables[name].ref == f"A1:{sheet.cell(1, len(table.fields)).column_letter}{frame.height + 1}"
+
+
+def test_a_pledge_read_in_the_seed(book):
+    sheet = book[sheet_title(TABLES["pledges"])]
+    rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[6] == "Sikre Hospice Stabekk."]
+    assert len(rows) == 1
+    pledge = dict(zip([f.name for f in TABLES["pledges"].fields], rows[0], strict=True))
+    assert (pledge["actor_id"], pledge["kind"], pledge["line_start"], pledge["line_end"]) == ("ap", "pledge", 849, 849)
+    assert isinstance(pledge["line_start"], int)  # numbers are numbers, not text
+
+
+def test_ids_link_to_their_rows(book, built: Built):
+    sheet = book[sheet_title(TABLES["pledges"])]
+    cell = sheet["C2"]  # document_id of the first pledge
+    documents = built.frames["documents"]["document_id"].to_list()
+    assert cell.hyperlink.location == f"'Dokumenter'!A{documents.index(cell.value) + 2}"
+
+
+def test_comparison_counts_equal_the_tables(book, built: Built):
+    sheet = book[COMPARISON_SHEET]
+    header = [c.value for c in sheet[1]]
+    assert header[0] == "Tema" and header[-2:] == ["Enige", "Uenige"]
+    assert "utgangspunkt" in header[3]  # the municipality's column is the baseline
+    totals = [c.value for c in sheet[sheet.max_row]]
+    printed = built.frames["pledges"].filter(pl.col("kind") != "context")
+    per_actor = dict(printed.group_by("actor_id").len().iter_rows())
+    assert totals[1:4] == [per_actor["ap"], per_actor["r"], per_actor["baerum"]]
+    assert sheet.max_row == built.frames["topics"].height + 2
+    bolig = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "Bolig")
+    assert "• Ved nybygging bør 50 % av boligene være i den tredje boligsektor" in bolig[2]
+
+
+def test_readme_sheet_names_sources_and_the_data_date(book, built: Built):
+    text = "\n".join(str(v) for row in book[README_SHEET].iter_rows(values_only=True) for v in row if v)
+    for sha in built.frames["documents"]["sha256"]:
+        assert sha in text
+    assert "2026-11-25" in text and "CC-BY-4.0" in text and "datapackage.zip" in text
+
+
+def test_document_properties(book):
+    props = book.properties
+    assert props.title.startswith("Løfter i Bærum") and props.language == "nb-NO"
+    assert props.creator == "Løfteregisteret" and props.lastModifiedBy is None
+    assert str(props.modified) == "2026-11-25 00:00:00"
+
+
+def test_workbook_is_byte_identical_between_builds(built: Built, tmp_path):
+    from publish.build import Paths, StageLog, build
+    from tests.conftest import SEEDS
+
+    build(Paths(seeds=SEEDS, package=tmp_path / "dp", out=tmp_path / "out"), StageLog(echo=lambda _: None))
+    assert (tmp_path / "out" / "workbook.xlsx").read_bytes() == (built.paths.out / "workbook.xlsx").read_bytes()
+
+
+def test_formula_looking_text_stays_text(tmp_path):
+    from openpyxl import Workbook
+
+    from publish.workbook import write_text
+
+    workbook = Workbook()
+    write_text(workbook.active["A1"], '=HYPERLINK("http://example.org","x")')
+    workbook.save(tmp_path / "x.xlsx")
+    cell = load_workbook(tmp_path / "x.xlsx").active["A1"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
