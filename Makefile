@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 INPUTS := $(shell find seeds publish report_templates -type f -not -name '*.pyc' 2>/dev/null)
-OUTPUTS := datapackage/datapackage.json build/datapackage.zip build/workbook.xlsx
+OUTPUTS := datapackage/datapackage.json build/datapackage.zip build/workbook.xlsx build/report.html build/report.pdf build/report-booklet.pdf
 
 .PHONY: report test lint bench clean
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,6 +28,8 @@ class Paths:
     package: Path = Path("datapackage")
     out: Path = Path("build")
     labels: Path = Path("tests/data")  # hand labels the evaluation is measured against
+    paper: str = "a4"  # report.pdf's paper; the imposed booklet is always A5 on A4
+    report: bool = True  # False skips the booklet (tests of the data and the workbook need no PDF)
 
 
 @dataclass
@@ -73,7 +77,42 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
             raise InputError(package_dir / "datapackage.json", "the built package is invalid:\n  " + "\n  ".join(errors[:20]))
         log.run("zip", lambda: package.write_zip(package_dir, out_dir / "datapackage.zip"), lambda _: "datapackage.zip")
         log.run("workbook", lambda: _workbook(corpus, frames, contract, out_dir / "workbook.xlsx"), lambda n: f"workbook.xlsx, {n} sheets")
+        if paths.report:
+            _report(corpus, frames, scores.as_dict(), paths.paper, out_dir, log)
     return frames
+
+
+def _report(corpus: sources.Corpus, frames: dict, evaluation: dict, paper: str, out_dir: Path, log: StageLog) -> None:
+    """report.html and report.pdf on the chosen paper, and the A5 pages imposed as report-booklet.pdf."""
+    from publish import booklet
+
+    attachments = [out_dir / "datapackage.zip", out_dir / "workbook.xlsx"]
+    date = corpus.dataset.created
+    html = log.run(
+        "html",
+        lambda: booklet.render_html(booklet.BookletModel(corpus, frames, evaluation, paper)),
+        lambda h: f"report.html, {len(h) // 1024} KiB",
+    )
+    (out_dir / "report.html").write_text(html, encoding="utf-8")
+    a5 = out_dir / "report.pdf" if paper == "a5" else out_dir / ".report-a5.pdf"
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        # The A5 layout runs in a second process while this one lays out report.pdf: two cores, one wait.
+        pending = None
+        if paper != "a5":
+            html_a5 = booklet.render_html(booklet.BookletModel(corpus, frames, evaluation, "a5"))
+            pending = pool.submit(booklet.write_pdf, html_a5, a5, [], date)
+        pages = log.run(
+            "pdf", lambda: booklet.write_pdf(html, out_dir / "report.pdf", attachments, date), lambda n: f"report.pdf, {n} pages"
+        )
+        if pending is not None:
+            log.run("pdf-a5", pending.result, lambda n: f"A5 pages, {n} pages (laid out in parallel)")
+    log.run(
+        "impose",
+        lambda: booklet.impose_booklet(a5, out_dir / "report-booklet.pdf"),
+        lambda n: f"report-booklet.pdf, {n} A4 sides ({pages} pages)",
+    )
+    if a5.name.startswith("."):
+        a5.unlink()
 
 
 def _workbook(corpus: sources.Corpus, frames: dict[str, pl.DataFrame], contract: dict, path: Path) -> int:

@@ -20,6 +20,12 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder with sources.toml and the texts (default: seeds)")
     build.add_argument("--package", type=Path, default=Path("datapackage"), help="where the data package goes (default: datapackage)")
     build.add_argument("--out", type=Path, default=Path("build"), help="where the zip, workbook and report go (default: build)")
+    build.add_argument(
+        "--paper",
+        choices=["a4", "a5"],
+        default="a4",
+        help="paper of report.pdf (default: a4); report-booklet.pdf is always A5 imposed on A4",
+    )
     validate = commands.add_parser("validate", help="validate a built data package")
     validate.add_argument("package", type=Path, nargs="?", default=Path("datapackage/datapackage.json"), help="path to datapackage.json")
     return root
@@ -44,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     from publish.build import Paths, build
 
-    build(Paths(seeds=args.seeds, package=args.package, out=args.out))
+    build(Paths(seeds=args.seeds, package=args.package, out=args.out, paper=args.paper))
     return 0
 
 

@@ -1,0 +1,316 @@
+"""Stage: the tables -> the printed booklet (Jinja2 HTML -> WeasyPrint PDF), A4 or A5, and an imposed
+A5 booklet on A4 for a home printer. Everything printed comes from the tables and the evaluation.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from publish.errors import InputError
+from publish.sources import Corpus
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
+PAPER = {"a4": "A4", "a5": "A5"}
+
+
+@dataclass
+class Marker:
+    """A link from a pledge to one on another side: agree (=), similar (~) or disagree (≠)."""
+
+    relation: str
+    target: str  # the other pledge's label, e.g. "R14"
+    symbol: str
+    word: str
+    elsewhere: bool = False  # the other pledge is printed in another chapter: the booklet gives its page
+
+
+@dataclass
+class Item:
+    pledge_id: str
+    label: str
+    text: str
+    kind: str
+    citation: str
+    also: list[str]
+    chapter: int = 0
+    markers: list[Marker] = field(default_factory=list)
+    children: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Column:
+    actor: dict
+    items: list[Item]
+
+    @property
+    def count(self) -> int:
+        return sum(1 + len(item.children) for item in self.items)
+
+
+@dataclass
+class Chapter:
+    number: int
+    topic: dict
+    columns: list[Column]
+    baseline: Column | None
+    disagreements: list[tuple[Item, Item, str]]
+    agree: int
+    similar: int
+
+    @property
+    def anchor(self) -> str:
+        return f"kap-{self.topic['topic_id']}"
+
+
+SYMBOLS = {"agree": ("=", "enig med"), "similar": ("~", "beslektet med"), "disagree": ("≠", "uenig med")}
+
+
+def actor_codes(actors: pl.DataFrame) -> dict[str, str]:
+    """A short letter per actor for pledge labels: the first letter of its short name, made unique."""
+    codes: dict[str, str] = {}
+    for actor in actors.iter_rows(named=True):
+        code = actor["short_name"][0].upper()
+        codes[actor["actor_id"]] = code if code not in codes.values() else actor["short_name"]
+    return codes
+
+
+def citation(row: dict, documents: dict[str, dict]) -> str:
+    """Where to find a pledge in its original: printed line numbers where the text has them.
+
+    >>> docs = {"d": {"short_title": "Ap-program"}}
+    >>> citation({"document_id": "d", "line_start": 45, "line_end": 47, "printed_line_start": 24, "printed_line_end": 25}, docs)
+    'Ap-program l. 24–25'
+    >>> citation({"document_id": "d", "line_start": 9, "line_end": 9, "printed_line_start": None, "printed_line_end": None}, docs)
+    'Ap-program tl. 9'
+    """
+    title = documents[row["document_id"]]["short_title"]
+    if row["printed_line_start"] is not None:
+        start, end, word = row["printed_line_start"], row["printed_line_end"], "l."
+    else:
+        start, end, word = row["line_start"], row["line_end"], "tl."
+    lines = str(start) if start == end else f"{start}–{end}"
+    return f"{title} {word} {lines}"
+
+
+class BookletModel:
+    """Everything the templates print, arranged by chapter; built once from the tables."""
+
+    def __init__(self, corpus: Corpus, frames: dict[str, pl.DataFrame], evaluation: dict, paper: str):
+        self.corpus = corpus
+        self.dataset = corpus.dataset
+        self.frames = frames
+        self.evaluation = evaluation
+        self.paper = PAPER[paper]
+        self.actors = frames["actors"].sort(pl.col("kind") == "municipality", "actor_id")
+        self.codes = actor_codes(self.actors)
+        self.documents = {d["document_id"]: d for d in frames["documents"].iter_rows(named=True)}
+        self.items: dict[str, Item] = {}
+        self.chapters = self._chapters()
+
+    @property
+    def parties(self) -> list[dict]:
+        return [a for a in self.actors.iter_rows(named=True) if a["kind"] == "party"]
+
+    @property
+    def municipality(self) -> list[dict]:
+        return [a for a in self.actors.iter_rows(named=True) if a["kind"] == "municipality"]
+
+    def actor_name(self, actor_id: str) -> str:
+        return self.actors.filter(pl.col("actor_id") == actor_id)["name"].item()
+
+    def documents_of(self, actor_id: str) -> list[dict]:
+        return [d for d in self.documents.values() if d["actor_id"] == actor_id]
+
+    def count(self, chapter: Chapter, actor_id: str) -> int:
+        columns = chapter.columns + ([chapter.baseline] if chapter.baseline else [])
+        return sum(c.count for c in columns if c.actor["actor_id"] == actor_id)
+
+    @property
+    def max_count(self) -> int:
+        return max(self.count(c, a["actor_id"]) for c in self.chapters for a in self.actors.iter_rows(named=True))
+
+    @property
+    def pairs(self) -> list[tuple[dict, dict]]:
+        """Actor pairs for the agreement overview: party x party, then each party x the municipality."""
+        actors = self.parties + self.municipality
+        return [(a, b) for i, a in enumerate(actors) for b in actors[i + 1 :] if a["kind"] == "party"]
+
+    def pair_counts(self, chapter: Chapter, a: dict, b: dict) -> tuple[int, int, int]:
+        """(agree, similar, disagree) relations between two actors in one chapter."""
+        actor = dict(self.frames["pledges"].select("pledge_id", "actor_id").iter_rows())
+        rows = self.frames["relations"].filter(pl.col("topic_id") == chapter.topic["topic_id"])
+        wanted = {a["actor_id"], b["actor_id"]}
+        counts = {"agree": 0, "similar": 0, "disagree": 0}
+        for row in rows.iter_rows(named=True):
+            if {actor[row["pledge_id_a"]], actor[row["pledge_id_b"]]} == wanted:
+                counts[row["relation"]] += 1
+        return counts["agree"], counts["similar"], counts["disagree"]
+
+    def _chapters(self) -> list[Chapter]:
+        topic_of = dict(self.frames["pledge_topics"].filter(pl.col("rank") == 1).select("pledge_id", "topic_id").iter_rows())
+        pledges = self.frames["pledges"].filter(pl.col("kind") != "context")
+        pledges = pledges.with_columns(pl.col("pledge_id").replace_strict(topic_of).alias("topic_id"))
+        sources = self._sources()
+        counters = dict.fromkeys(self.codes, 0)
+        chapters = []
+        for number, topic in enumerate(self.frames["topics"].sort("order").iter_rows(named=True), start=1):
+            on_topic = pledges.filter(pl.col("topic_id") == topic["topic_id"]).sort("document_id", "line_start")
+            columns = [
+                Column(a, self._items(on_topic, a["actor_id"], sources, counters, number)) for a in self.actors.iter_rows(named=True)
+            ]
+            party_columns = [c for c in columns if c.actor["kind"] == "party"]
+            baseline = next((c for c in columns if c.actor["kind"] == "municipality" and c.items), None)
+            chapters.append(Chapter(number, topic, party_columns, baseline, [], 0, 0))
+        self._mark_relations(chapters)
+        return chapters
+
+    def _sources(self) -> dict[str, list[dict]]:
+        by_pledge: dict[str, list[dict]] = {}
+        for row in self.frames["pledge_sources"].sort("pledge_id", "document_id", "line_start").iter_rows(named=True):
+            by_pledge.setdefault(row["pledge_id"], []).append(row)
+        return by_pledge
+
+    def _items(self, on_topic: pl.DataFrame, actor_id: str, sources: dict, counters: dict, chapter: int) -> list[Item]:
+        """Top-level items of one actor on one topic, each with its sub-items under it."""
+        rows = on_topic.filter(pl.col("actor_id") == actor_id)
+        ids = set(rows["pledge_id"])
+        items: list[Item] = []
+        children: dict[str, list[dict]] = {}
+        for row in rows.iter_rows(named=True):
+            if row["parent_pledge_id"] in ids:
+                children.setdefault(row["parent_pledge_id"], []).append(row)
+        for row in rows.iter_rows(named=True):
+            if row["parent_pledge_id"] in ids:
+                continue
+            item = self._item(row, sources, counters, chapter)
+            item.children = [self._item(child, sources, counters, chapter) for child in children.get(row["pledge_id"], [])]
+            items.append(item)
+        return items
+
+    def _item(self, row: dict, sources: dict, counters: dict, chapter: int) -> Item:
+        counters[row["actor_id"]] += 1
+        places = sources[row["pledge_id"]]
+        first = next(p for p in places if p["match"] == "first")
+        also = sorted({self.documents[p["document_id"]]["short_title"] for p in places if p is not first} - {""})
+        repeats = [p for p in places if p is not first and p["document_id"] == first["document_id"]]
+        if repeats:
+            also = [f"{citation(p, self.documents)}" for p in repeats] + [
+                a for a in also if a != self.documents[first["document_id"]]["short_title"]
+            ]
+        item = Item(
+            pledge_id=row["pledge_id"],
+            label=f"{self.codes[row['actor_id']]}{counters[row['actor_id']]}",
+            text=row["text"],
+            kind=row["kind"],
+            citation=citation(first, self.documents),
+            also=also,
+            chapter=chapter,
+        )
+        self.items[row["pledge_id"]] = item
+        return item
+
+    def _mark_relations(self, chapters: list[Chapter]) -> None:
+        by_topic = {c.topic["topic_id"]: c for c in chapters}
+        order = {"disagree": 0, "agree": 1, "similar": 2}
+        for row in self.frames["relations"].sort("pledge_id_a", "pledge_id_b").iter_rows(named=True):
+            a, b = self.items.get(row["pledge_id_a"]), self.items.get(row["pledge_id_b"])
+            if a is None or b is None:
+                continue
+            symbol, word = SYMBOLS[row["relation"]]
+            elsewhere = a.chapter != b.chapter
+            a.markers.append(Marker(row["relation"], b.label, symbol, word, elsewhere))
+            b.markers.append(Marker(row["relation"], a.label, symbol, word, elsewhere))
+            chapter = by_topic[row["topic_id"]]
+            if row["relation"] == "disagree":
+                chapter.disagreements.append((a, b, row["note"] or ""))
+            elif row["relation"] == "agree":
+                chapter.agree += 1
+            else:
+                chapter.similar += 1
+        for item in self.items.values():
+            item.markers.sort(key=lambda m: (order[m.relation], m.target))
+
+
+def render_html(model: BookletModel, templates: Path = TEMPLATES) -> str:
+    from publish.templating import render
+
+    return render(templates, "base.html", m=model)
+
+
+def source_date_epoch(date: str) -> str:
+    """Seconds since 1970 of the data's date: the only time WeasyPrint may stamp into the PDF."""
+    return str(int(datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()))
+
+
+def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str) -> int:
+    """Lay out and write the PDF; returns the page count. Only files under report_templates/ are fetched."""
+    from weasyprint import HTML, Attachment
+    from weasyprint.urls import FatalURLFetchingError
+
+    from publish.templating import local_fetcher
+
+    os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(date)
+    fetcher = local_fetcher(TEMPLATES)
+    try:
+        document = HTML(string=html, base_url=TEMPLATES.as_uri() + "/", url_fetcher=fetcher).render()
+        stamp = datetime.fromisoformat(date).replace(tzinfo=UTC)
+        files = [
+            Attachment(string=p.read_bytes(), name=p.name, description=p.name, url_fetcher=fetcher, created=stamp, modified=stamp)
+            for p in attachments
+        ]
+        document.write_pdf(pdf_path, pdf_variant="pdf/ua-1", attachments=files, pdf_identifier=date.encode(), uncompressed_pdf=False)
+    except FatalURLFetchingError as err:
+        raise InputError(
+            TEMPLATES, f"a file the booklet needs cannot be loaded: {err.__cause__ or err}", hint="check report_templates/ (fonts, CSS)"
+        ) from None
+    return len(document.pages)
+
+
+def impose_booklet(a5_pdf: Path, target: Path) -> int:
+    """A5 pages two-up on A4 landscape in saddle-stitch order, padded with blanks to a multiple of 4.
+
+    Each page is placed as a form XObject (pikepdf/qpdf), which leaves its content stream untouched:
+    pypdf's merge parses every stream and took 23 s for 70 pages, this takes a fraction of a second.
+    Returns the number of A4 sides.
+    """
+    import pikepdf
+
+    with pikepdf.open(a5_pdf) as source, pikepdf.new() as sheets:
+        width, height = (float(v) for v in source.pages[0].mediabox[2:])
+        pages: list[int | None] = list(range(len(source.pages)))
+        pages += [None] * (-len(pages) % 4)
+        for left, right in imposition_order(len(pages)):
+            sheet = sheets.add_blank_page(page_size=(2 * width, height))
+            for slot, index in enumerate((left, right)):
+                if pages[index] is None:
+                    continue
+                # add_overlay names the XObject at random; a fixed name keeps the file byte-identical
+                form = sheets.copy_foreign(source.pages[pages[index]].as_form_xobject())
+                name = sheet.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(f"/Page{slot}"))
+                rect = pikepdf.Rectangle(slot * width, 0, (slot + 1) * width, height)
+                sheet.contents_add(sheets.make_stream(sheet.calc_form_xobject_placement(form, name, rect)))
+        with source.open_metadata(set_pikepdf_as_editor=False) as meta_in, sheets.open_metadata(set_pikepdf_as_editor=False) as meta_out:
+            for key in ("dc:title", "dc:creator", "dc:description", "dc:language"):
+                if key in meta_in:
+                    meta_out[key] = meta_in[key]
+        sheets.docinfo["/Title"] = source.docinfo.get("/Title", "")
+        sheets.save(target, deterministic_id=True)
+        return len(sheets.pages)
+
+
+def imposition_order(n: int) -> list[tuple[int, int]]:
+    """(left, right) page indexes, 0-based, of each A4 side for n pages (n a multiple of 4).
+
+    >>> imposition_order(8)
+    [(7, 0), (1, 6), (5, 2), (3, 4)]
+    """
+    order = []
+    for k in range(n // 4):
+        order.append((n - 1 - 2 * k, 2 * k))
+        order.append((2 * k + 1, n - 2 - 2 * k))
+    return order

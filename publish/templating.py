@@ -1,0 +1,80 @@
+"""One Jinja2 environment for every template, and the only URL fetcher WeasyPrint gets."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+
+from publish.errors import InputError
+
+
+def thousands(value: int) -> str:
+    """Norwegian digit grouping with a thin no-break space.
+
+    >>> thousands(12345)
+    '12\u202f345'
+    """
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def percent(value: float) -> str:
+    """A share as a Norwegian percentage.
+
+    >>> percent(0.891)
+    '89,1 %'
+    """
+    return f"{value * 100:.1f}".replace(".", ",") + "\u00a0%"
+
+
+def environment(templates: Path) -> Environment:
+    """Autoescape on (a pledge with "<" prints literally); undefined names are errors, not blanks."""
+    env = Environment(
+        loader=FileSystemLoader(templates),
+        autoescape=select_autoescape(["html", "svg"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["thousands"] = thousands
+    env.filters["percent"] = percent
+    return env
+
+
+def render(templates: Path, name: str, **context) -> str:
+    """Render a template; a syntax error or an undefined name becomes an InputError with file and line."""
+    try:
+        return environment(templates).get_template(name).render(**context)
+    except TemplateError as err:
+        filename = getattr(err, "filename", None) or name
+        line = getattr(err, "lineno", None)
+        raise InputError(filename, f"template error: {err.message if hasattr(err, 'message') else err}", line=line) from None
+
+
+def local_fetcher(root: Path):
+    """A WeasyPrint URL fetcher that serves file: URLs under `root` and nothing else (no network).
+
+    Built inside a function so that importing this module for the HTML alone does not import WeasyPrint.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class LocalFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(fail_on_errors=True)
+            self.root = root.resolve()
+
+        def fetch(self, url, headers=None):
+            parsed = urlparse(url)
+            if parsed.scheme != "file":
+                raise ValueError(f"refused to fetch {url}: only files under {self.root} are allowed")
+            path = Path(unquote(parsed.path)).resolve()
+            if not path.is_relative_to(self.root):
+                raise ValueError(f"refused to fetch {path}: outside {self.root}")
+            if not path.is_file():
+                raise FileNotFoundError(f"missing file {path}")
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+
+    return LocalFetcher()
