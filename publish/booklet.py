@@ -4,6 +4,7 @@ A5 booklet on A4 for a home printer. Everything printed comes from the tables an
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from publish.sources import Corpus
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
 PAPER = {"a4": "A4", "a5": "A5"}
+A4_LANDSCAPE = (841.8898, 595.2756)  # points
 
 
 @dataclass
@@ -247,8 +249,30 @@ def source_date_epoch(date: str) -> str:
     return str(int(datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()))
 
 
-def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str) -> int:
-    """Lay out and write the PDF; returns the page count. Only files under report_templates/ are fetched."""
+@dataclass
+class Rendered:
+    """What a PDF render produced: its page count and WeasyPrint's warnings (CSS it ignored, missing glyphs)."""
+
+    pages: int
+    warnings: list[str]
+
+
+class _Collect(logging.Handler):
+    # Subsetting falls back to fontTools where the system lacks HarfBuzz-Subset: slower, same output.
+    IGNORED = ("HarfBuzz-Subset",)
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if not any(part in message for part in self.IGNORED):
+            self.messages.append(message)
+
+
+def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str) -> Rendered:
+    """Lay out and write the PDF. Only files under report_templates/ are fetched."""
     from weasyprint import HTML, Attachment
     from weasyprint.urls import FatalURLFetchingError
 
@@ -256,6 +280,10 @@ def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str) -> 
 
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(date)
     fetcher = local_fetcher(TEMPLATES)
+    collect = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collect)
+    logger.propagate = False
     try:
         document = HTML(string=html, base_url=TEMPLATES.as_uri() + "/", url_fetcher=fetcher).render()
         stamp = datetime.fromisoformat(date).replace(tzinfo=UTC)
@@ -268,7 +296,9 @@ def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str) -> 
         raise InputError(
             TEMPLATES, f"a file the booklet needs cannot be loaded: {err.__cause__ or err}", hint="check report_templates/ (fonts, CSS)"
         ) from None
-    return len(document.pages)
+    finally:
+        logger.removeHandler(collect)
+    return Rendered(len(document.pages), collect.messages)
 
 
 def impose_booklet(a5_pdf: Path, target: Path) -> int:
@@ -284,15 +314,17 @@ def impose_booklet(a5_pdf: Path, target: Path) -> int:
         width, height = (float(v) for v in source.pages[0].mediabox[2:])
         pages: list[int | None] = list(range(len(source.pages)))
         pages += [None] * (-len(pages) % 4)
+        half = max(A4_LANDSCAPE[0] / 2, width)  # A5 is 148 mm wide, half an A4 sheet 148.5: centre it
         for left, right in imposition_order(len(pages)):
-            sheet = sheets.add_blank_page(page_size=(2 * width, height))
+            sheet = sheets.add_blank_page(page_size=(2 * half, max(A4_LANDSCAPE[1], height)))
             for slot, index in enumerate((left, right)):
                 if pages[index] is None:
                     continue
                 # add_overlay names the XObject at random; a fixed name keeps the file byte-identical
                 form = sheets.copy_foreign(source.pages[pages[index]].as_form_xobject())
                 name = sheet.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(f"/Page{slot}"))
-                rect = pikepdf.Rectangle(slot * width, 0, (slot + 1) * width, height)
+                x = slot * half + (half - width) / 2
+                rect = pikepdf.Rectangle(x, 0, x + width, height)
                 sheet.contents_add(sheets.make_stream(sheet.calc_form_xobject_placement(form, name, rect)))
         with source.open_metadata(set_pikepdf_as_editor=False) as meta_in, sheets.open_metadata(set_pikepdf_as_editor=False) as meta_out:
             for key in ("dc:title", "dc:creator", "dc:description", "dc:language"):

@@ -101,18 +101,16 @@ def _report(corpus: sources.Corpus, frames: dict, evaluation: dict, paper: str, 
         if paper != "a5":
             html_a5 = booklet.render_html(booklet.BookletModel(corpus, frames, evaluation, "a5"))
             pending = pool.submit(booklet.write_pdf, html_a5, a5, [], date)
-        pages = log.run(
-            "pdf", lambda: booklet.write_pdf(html, out_dir / "report.pdf", attachments, date), lambda n: f"report.pdf, {n} pages"
-        )
+        log.run("pdf", lambda: booklet.write_pdf(html, out_dir / "report.pdf", attachments, date), _rendered("report.pdf"))
         if pending is not None:
-            log.run("pdf-a5", pending.result, lambda n: f"A5 pages, {n} pages (laid out in parallel)")
-    log.run(
-        "impose",
-        lambda: booklet.impose_booklet(a5, out_dir / "report-booklet.pdf"),
-        lambda n: f"report-booklet.pdf, {n} A4 sides ({pages} pages)",
-    )
+            log.run("pdf-a5", pending.result, _rendered("A5 pages (laid out in parallel)"))
+    log.run("impose", lambda: booklet.impose_booklet(a5, out_dir / "report-booklet.pdf"), lambda n: f"report-booklet.pdf, {n} A4 sides")
     if a5.name.startswith("."):
         a5.unlink()
+
+
+def _rendered(name: str) -> Callable:
+    return lambda r: f"{name}, {r.pages} pages, {len(r.warnings)} warnings" + "".join(f"\n  warning: {w}" for w in r.warnings)
 
 
 def _workbook(corpus: sources.Corpus, frames: dict[str, pl.DataFrame], contract: dict, path: Path) -> int:

@@ -24,7 +24,7 @@ def percent(value: float) -> str:
     """A share as a Norwegian percentage.
 
     >>> percent(0.891)
-    '89,1 %'
+    '89,1\xa0%'
     """
     return f"{value * 100:.1f}".replace(".", ",") + "\u00a0%"
 

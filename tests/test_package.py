@@ -114,7 +114,7 @@ def test_stage_log_has_one_line_per_stage_with_counts(built: Built):
 
 
 def _rebuild(tmp_path: Path, seeds: Path) -> dict[str, pl.DataFrame]:
-    return build(Paths(seeds=seeds, package=tmp_path / "dp", out=tmp_path / "out"), StageLog(echo=lambda _: None))
+    return build(Paths(seeds=seeds, package=tmp_path / "dp", out=tmp_path / "out", report=False), StageLog(echo=lambda _: None))
 
 
 def test_ids_are_stable_across_builds(built: Built, tmp_path: Path):

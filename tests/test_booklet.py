@@ -1,0 +1,166 @@
+"""The printed booklet: the HTML holds every pledge once in the right place, the PDF says it all."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pikepdf
+import polars as pl
+import pytest
+from pypdf import PdfReader
+
+from publish import booklet
+from publish.templating import local_fetcher
+from tests.conftest import SEEDS, Built
+
+
+class _Places(HTMLParser):
+    """Collects every printed pledge with the chapter (data-topic) and column (data-actor) around it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[dict] = []
+        self.places: list[tuple[str, str | None, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("br", "meta", "link", "img"):
+            return
+        self.stack.append(attrs)
+        if "data-pledge" in attrs:
+            topic = next((a["data-topic"] for a in reversed(self.stack) if "data-topic" in a), None)
+            actor = next((a["data-actor"] for a in reversed(self.stack) if "data-actor" in a), None)
+            self.places.append((attrs["data-pledge"], topic, actor))
+
+    def handle_endtag(self, tag):
+        if tag not in ("br", "meta", "link", "img") and self.stack:
+            self.stack.pop()
+
+
+@pytest.fixture(scope="module")
+def html(built: Built) -> str:
+    return (built.paths.out / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def pdf_text(built: Built) -> list[str]:
+    return [page.extract_text() for page in PdfReader(built.paths.out / "report.pdf").pages]
+
+
+def _squash(text: str) -> str:
+    """Text compared without hyphenation breaks, line ends and spacing."""
+    return re.sub(r"\s+", "", re.sub(r"[-‐]\s*\n", "", text))
+
+
+def test_html_has_every_pledge_once_in_its_chapter_and_column(html: str, built: Built):
+    parser = _Places()
+    parser.feed(html)
+    printed = built.frames["pledges"].filter(pl.col("kind") != "context")
+    topic = dict(built.frames["pledge_topics"].filter(pl.col("rank") == 1).select("pledge_id", "topic_id").iter_rows())
+    ids = [pid for pid, _, _ in parser.places]
+    assert sorted(ids) == sorted(printed["pledge_id"].to_list())
+    actor = dict(printed.select("pledge_id", "actor_id").iter_rows())
+    for pledge_id, chapter, column in parser.places:
+        assert (chapter, column) == (topic[pledge_id], actor[pledge_id]), pledge_id
+
+
+def test_pdf_has_every_chapter_and_every_pledge_opening(pdf_text: list[str], built: Built):
+    text = _squash("\n".join(pdf_text))
+    for label in built.frames["topics"]["label"]:
+        assert _squash(label) in text
+    printed = built.frames["pledges"].filter(pl.col("kind") != "context")
+    missing = [t for t in printed["text"] if _squash(" ".join(t.split()[:4])) not in text]
+    assert missing == []
+
+
+def test_contents_point_to_the_pages_where_chapters_start(pdf_text: list[str], built: Built):
+    contents = next(i for i, page in enumerate(pdf_text) if page.startswith("Innhold"))
+    entries = re.findall(r"^(\d+)\s+(.+?)\s*\.{3,}\s*(\d+)$", pdf_text[contents], flags=re.M)
+    assert [int(n) for n, _, _ in entries] == list(range(1, built.frames["topics"].height + 1))
+    pages = [int(p) for _, _, p in entries]
+    assert pages == sorted(pages) and len(set(pages)) == len(pages)
+    for (number, label, page), next_page in zip(entries, pages[1:] + [len(pdf_text) + 1], strict=True):
+        start = pdf_text[int(page) - 1]
+        assert f"{number} {label}" in start.replace("  ", " ")  # the chapter title is on that page
+        assert int(page) % 2 == 1  # chapters start on a right-hand page
+        assert next_page > int(page)
+
+
+def test_fonts_are_embedded_and_subset(built: Built):
+    with pikepdf.open(built.paths.out / "report.pdf") as pdf:
+        fonts = {}
+        for page in pdf.pages:
+            for font in (page.Resources.get("/Font") or {}).values():
+                fonts[str(font.get("/BaseFont"))] = font
+        assert fonts, "no fonts found"
+        for base, font in fonts.items():
+            descriptor = font.get("/FontDescriptor") or font["/DescendantFonts"][0]["/FontDescriptor"]
+            assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, base
+            assert re.match(r"/[A-Z]{6}\+", base), f"{base} is not subset"
+        assert any("Noto-Serif" in b for b in fonts) and any("Noto-Sans" in b for b in fonts)
+        assert not any("DejaVu" in b for b in fonts)  # no system font filled a gap
+
+
+def test_metadata_bookmarks_tags_and_language(built: Built):
+    reader = PdfReader(built.paths.out / "report.pdf")
+    meta = reader.metadata
+    assert meta.title.startswith("Løfter i Bærum") and meta.author == "Løfteregisteret"
+    assert "Bærum" in meta["/Keywords"] and meta["/CreationDate"] == "D:20261125000000Z"
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "nb" and "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    titles = [o.title for o in reader.outline if not isinstance(o, list)]
+    for label in built.frames["topics"]["label"]:
+        assert any(label in title for title in titles), label
+
+
+def test_data_package_and_workbook_are_attached(built: Built):
+    with pikepdf.open(built.paths.out / "report.pdf") as pdf:
+        attached = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
+    assert attached["datapackage.zip"] == (built.paths.out / "datapackage.zip").read_bytes()
+    assert attached["workbook.xlsx"] == (built.paths.out / "workbook.xlsx").read_bytes()
+
+
+def test_render_gave_no_warnings(built: Built):
+    lines = [line for line in built.log if line.startswith(("pdf ", "pdf-a5"))]
+    assert len(lines) == 2 and all(", 0 warnings" in line for line in lines)
+
+
+def test_booklet_is_a5_imposed_on_a4_landscape_in_whole_sheets(built: Built):
+    a5_pages = int(re.search(r"A5 pages.*?, (\d+) pages", "\n".join(built.log)).group(1))
+    with pikepdf.open(built.paths.out / "report-booklet.pdf") as pdf:
+        sides = len(pdf.pages)
+        width, height = (float(v) for v in pdf.pages[0].mediabox[2:])
+    assert (sides * 2) % 4 == 0 and 0 <= sides * 2 - a5_pages < 4
+    assert round(width / 72 * 25.4) == 297 and round(height / 72 * 25.4) == 210
+    reader = PdfReader(built.paths.out / "report-booklet.pdf")
+    assert "Løfter i Bærum" in reader.pages[0].extract_text()  # the cover on the first side
+    assert "Slik leser du heftet" in reader.pages[1].extract_text()  # page 2 on its back
+
+
+def test_a_pledge_that_looks_like_html_prints_literally(built: Built):
+    from publish.sources import load_corpus
+
+    frames = dict(built.frames)
+    frames["pledges"] = frames["pledges"].with_columns(
+        pl.when(pl.col("text") == "Sikre Hospice Stabekk.")
+        .then(pl.lit("<script>alert(1)</script> & =HYPERLINK()"))
+        .otherwise(pl.col("text"))
+        .alias("text")
+    )
+    html = booklet.render_html(booklet.BookletModel(load_corpus(SEEDS), frames, {}, "a4"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; =HYPERLINK()" in html
+    assert "<script>" not in html
+
+
+@pytest.mark.parametrize("url", ["https://example.org/x.css", "file:///etc/passwd", "data:text/css,body{}"])
+def test_the_renderer_fetches_nothing_outside_the_templates(url: str):
+    with pytest.raises(ValueError):
+        local_fetcher(booklet.TEMPLATES).fetch(url)
+
+
+def test_the_renderer_serves_its_own_files_with_a_type():
+    response = local_fetcher(booklet.TEMPLATES).fetch((booklet.TEMPLATES / "report.css").as_uri())
+    assert response.headers.get_content_type() == "text/css"
+    assert Path(booklet.TEMPLATES / "fonts" / "OFL.txt").is_file()
