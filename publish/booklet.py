@@ -271,7 +271,7 @@ class _Collect(logging.Handler):
             self.messages.append(message)
 
 
-def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str) -> Rendered:
+def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str, templates: Path = TEMPLATES) -> Rendered:
     """Lay out and write the PDF. Only files under report_templates/ are fetched."""
     from weasyprint import HTML, Attachment
     from weasyprint.urls import FatalURLFetchingError
@@ -279,13 +279,13 @@ def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str) -> 
     from publish.templating import local_fetcher
 
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(date)
-    fetcher = local_fetcher(TEMPLATES)
+    fetcher = local_fetcher(templates)
     collect = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     logger.propagate = False
     try:
-        document = HTML(string=html, base_url=TEMPLATES.as_uri() + "/", url_fetcher=fetcher).render()
+        document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=fetcher).render()
         stamp = datetime.fromisoformat(date).replace(tzinfo=UTC)
         files = [
             Attachment(string=p.read_bytes(), name=p.name, description=p.name, url_fetcher=fetcher, created=stamp, modified=stamp)
@@ -294,7 +294,7 @@ def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str) -> 
         document.write_pdf(pdf_path, pdf_variant="pdf/ua-1", attachments=files, pdf_identifier=date.encode(), uncompressed_pdf=False)
     except FatalURLFetchingError as err:
         raise InputError(
-            TEMPLATES, f"a file the booklet needs cannot be loaded: {err.__cause__ or err}", hint="check report_templates/ (fonts, CSS)"
+            templates, f"a file the booklet needs cannot be loaded: {err.__cause__ or err}", hint="check report_templates/ (fonts, CSS)"
         ) from None
     finally:
         logger.removeHandler(collect)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -27,16 +27,17 @@ class Paths:
     seeds: Path = Path("seeds")
     package: Path = Path("datapackage")
     out: Path = Path("build")
-    labels: Path = Path("tests/data")  # hand labels the evaluation is measured against
+    labels: Path | None = None  # hand labels the evaluation is measured against; default: tests/data beside seeds/
     paper: str = "a4"  # report.pdf's paper; the imposed booklet is always A5 on A4
     report: bool = True  # False skips the booklet (tests of the data and the workbook need no PDF)
+    templates: Path = Path(__file__).resolve().parent.parent / "report_templates"
 
 
 @dataclass
 class StageLog:
     """Runs stages, timing each, and prints one line per stage with what it produced."""
 
-    echo: Callable[[str], None] = print
+    echo: Callable[[str], None] = lambda line: print(line, flush=True)  # noqa: E731 - progress shows as it happens
     timings: dict[str, float] = field(default_factory=dict)
 
     def run(self, name: str, func: Callable[[], T], describe: Callable[[T], str] = lambda _: "") -> T:
@@ -65,9 +66,8 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         lambda: _relations(paths.seeds, frames),
         lambda auto: f"{frames['relations'].height} relations ({auto.height} automatic)",
     )
-    scores = log.run(
-        "evaluate", lambda: evaluate.evaluate(paths.labels, frames["pledges"], frames["pledge_topics"], automatic), _describe_scores
-    )
+    labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
+    scores = log.run("evaluate", lambda: evaluate.evaluate(labels, frames["pledges"], frames["pledge_topics"], automatic), _describe_scores)
     contract = {t.name: t for t in schema.ALL_TABLES}
     with staged_dir(paths.package) as package_dir, staged_files(paths.out) as out_dir:
         log.run("package", lambda: package.write_package(corpus, frames, contract, package_dir), lambda _: f"{len(contract)} resources")
@@ -78,32 +78,41 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         log.run("zip", lambda: package.write_zip(package_dir, out_dir / "datapackage.zip"), lambda _: "datapackage.zip")
         log.run("workbook", lambda: _workbook(corpus, frames, contract, out_dir / "workbook.xlsx"), lambda n: f"workbook.xlsx, {n} sheets")
         if paths.report:
-            _report(corpus, frames, scores.as_dict(), paths.paper, out_dir, log)
+            _report(corpus, frames, scores.as_dict(), paths, out_dir, log)
     return frames
 
 
-def _report(corpus: sources.Corpus, frames: dict, evaluation: dict, paper: str, out_dir: Path, log: StageLog) -> None:
+def _report(corpus: sources.Corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog) -> None:
     """report.html and report.pdf on the chosen paper, and the A5 pages imposed as report-booklet.pdf."""
     from publish import booklet
 
+    paper, templates = paths.paper, paths.templates
     attachments = [out_dir / "datapackage.zip", out_dir / "workbook.xlsx"]
     date = corpus.dataset.created
     html = log.run(
         "html",
-        lambda: booklet.render_html(booklet.BookletModel(corpus, frames, evaluation, paper)),
+        lambda: booklet.render_html(booklet.BookletModel(corpus, frames, evaluation, paper), templates),
         lambda h: f"report.html, {len(h) // 1024} KiB",
     )
     (out_dir / "report.html").write_text(html, encoding="utf-8")
     a5 = out_dir / "report.pdf" if paper == "a5" else out_dir / ".report-a5.pdf"
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        # The A5 layout runs in a second process while this one lays out report.pdf: two cores, one wait.
+    # The A5 layout runs in a second process while this one lays out report.pdf: two cores, one wait.
+    # The helper ignores Ctrl-C; this process handles it and stops the helper at once.
+    pool = get_context("spawn").Pool(1, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+    try:
         pending = None
         if paper != "a5":
-            html_a5 = booklet.render_html(booklet.BookletModel(corpus, frames, evaluation, "a5"))
-            pending = pool.submit(booklet.write_pdf, html_a5, a5, [], date)
-        log.run("pdf", lambda: booklet.write_pdf(html, out_dir / "report.pdf", attachments, date), _rendered("report.pdf"))
+            html_a5 = booklet.render_html(booklet.BookletModel(corpus, frames, evaluation, "a5"), templates)
+            pending = pool.apply_async(booklet.write_pdf, (html_a5, a5, [], date, templates))
+        log.run("pdf", lambda: booklet.write_pdf(html, out_dir / "report.pdf", attachments, date, templates), _rendered("report.pdf"))
         if pending is not None:
-            log.run("pdf-a5", pending.result, _rendered("A5 pages (laid out in parallel)"))
+            log.run("pdf-a5", pending.get, _rendered("A5 pages (laid out in parallel)"))
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
     log.run("impose", lambda: booklet.impose_booklet(a5, out_dir / "report-booklet.pdf"), lambda n: f"report-booklet.pdf, {n} A4 sides")
     if a5.name.startswith("."):
         a5.unlink()

@@ -20,6 +20,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder with sources.toml and the texts (default: seeds)")
     build.add_argument("--package", type=Path, default=Path("datapackage"), help="where the data package goes (default: datapackage)")
     build.add_argument("--out", type=Path, default=Path("build"), help="where the zip, workbook and report go (default: build)")
+    build.add_argument("--no-report", action="store_true", help="skip the booklet (HTML and PDFs): data package and workbook only")
+    build.add_argument("--templates", type=Path, default=None, help="the booklet's templates, CSS and fonts (default: report_templates)")
     build.add_argument(
         "--paper",
         choices=["a4", "a5"],
@@ -50,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     from publish.build import Paths, build
 
-    build(Paths(seeds=args.seeds, package=args.package, out=args.out, paper=args.paper))
+    paths = Paths(seeds=args.seeds, package=args.package, out=args.out, paper=args.paper, report=not args.no_report)
+    if args.templates is not None:
+        paths.templates = args.templates.resolve()
+    build(paths)
     return 0
 
 

@@ -48,9 +48,22 @@ def render(templates: Path, name: str, **context) -> str:
     try:
         return environment(templates).get_template(name).render(**context)
     except TemplateError as err:
-        filename = getattr(err, "filename", None) or name
-        line = getattr(err, "lineno", None)
-        raise InputError(filename, f"template error: {err.message if hasattr(err, 'message') else err}", line=line) from None
+        filename, line = _template_location(err, templates)
+        raise InputError(filename or name, f"template error: {err.message or err}", line=line) from None
+
+
+def _template_location(err: TemplateError, templates: Path) -> tuple[str | None, int | None]:
+    """Jinja2 puts syntax errors' file and line on the error, and runtime errors' in the traceback."""
+    if getattr(err, "lineno", None):
+        return getattr(err, "filename", None), err.lineno
+    found: tuple[str | None, int | None] = (None, None)
+    traceback = err.__traceback__
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.startswith(str(templates.resolve())) or filename.startswith(str(templates)):
+            found = (filename, traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return found
 
 
 def local_fetcher(root: Path):
