@@ -142,7 +142,8 @@ def _topics(seeds: Path, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFr
 def _relations(seeds: Path, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Adds the published relations to frames; returns the automatic ones for the evaluation."""
     editorial = relate.load_editorial(seeds, frames["pledges"])
-    frames["relations"], automatic = relate.relate(frames["pledges"], frames["pledge_topics"], editorial)
+    groups = dict(frames["actors"].select("actor_id", "comparison_group").iter_rows())
+    frames["relations"], automatic = relate.relate(frames["pledges"], frames["pledge_topics"], editorial, groups)
     return automatic
 
 

@@ -155,11 +155,17 @@ class _TextResolver:
         return hits[0]
 
 
-def relate(pledges: pl.DataFrame, pledge_topics: pl.DataFrame, editorial: list[EditorialRelation]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The published relations table (automatic, then the editorial file on top) and the automatic one alone."""
+def relate(
+    pledges: pl.DataFrame, pledge_topics: pl.DataFrame, editorial: list[EditorialRelation], groups: dict[str, str] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The published relations table (automatic, then the editorial file on top) and the automatic one alone.
+
+    Only actors of one comparison group (one municipality's parties and the municipality) are compared:
+    the work grows with the corpus, not with its square.
+    """
     candidates = pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id")
     topic = dict(pledge_topics.filter(pl.col("rank") == 1).select("pledge_id", "topic_id").iter_rows())
-    auto = _automatic(candidates, topic, pledge_topics)
+    auto = _automatic(candidates, topic, pledge_topics, groups or {})
     return _frame(_apply_editorial(dict(auto), editorial), topic), _frame(auto, topic)
 
 
@@ -182,7 +188,9 @@ def _vectors(texts: list[str]) -> sparse.csr_matrix:
     return both
 
 
-def _automatic(candidates: pl.DataFrame, topic: dict[str, str], pledge_topics: pl.DataFrame) -> dict[tuple[str, str], dict]:
+def _automatic(
+    candidates: pl.DataFrame, topic: dict[str, str], pledge_topics: pl.DataFrame, groups: dict[str, str]
+) -> dict[tuple[str, str], dict]:
     ids = candidates["pledge_id"].to_list()
     texts = candidates["text"].to_list()
     topics = {pid: set(ts) for pid, ts in pledge_topics.group_by("pledge_id").agg("topic_id").iter_rows()}
@@ -192,6 +200,8 @@ def _automatic(candidates: pl.DataFrame, topic: dict[str, str], pledge_topics: p
     actor_ids = sorted(set(actors))
     for i, first in enumerate(actor_ids):
         for second in actor_ids[i + 1 :]:
+            if groups.get(first, "default") != groups.get(second, "default"):
+                continue
             rows, cols = np.flatnonzero(actors == first), np.flatnonzero(actors == second)
             for a, b, raw, mutual in _top_pairs(vectors, rows, cols):
                 if not topics.get(ids[a], set()) & topics.get(ids[b], set()):

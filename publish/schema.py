@@ -115,6 +115,13 @@ ACTORS = Table(
         Field("short_name", "string", "Kortnavn", "Kortnavn brukt i tabeller og henvisninger.", required=True),
         Field("kind", "string", "Type", "party = parti, municipality = kommune.", required=True, enum=ACTOR_KINDS),
         Field("color", "string", "Farge", "Aktørens farge i trykk, som heksadesimal RGB.", required=True),
+        Field(
+            "comparison_group",
+            "string",
+            "Sammenligningsgruppe",
+            "Aktører i samme gruppe (én kommunes partier og kommunen selv) sammenlignes med hverandre.",
+            required=True,
+        ),
     ),
     ("actor_id",),
 )

@@ -23,6 +23,7 @@ class Actor:
     short_name: str
     kind: str
     color: str
+    group: str = "default"
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def _actors(data: dict, path: Path, text: str) -> tuple[Actor, ...]:
         if not _COLOR.match(entry["color"]):
             raise InputError(path, f"actor colour {entry['color']!r} is not #RRGGBB", line=line)
         seen.add(entry["id"])
-        actors.append(Actor(entry["id"], entry["name"], entry["short_name"], entry["kind"], entry["color"]))
+        actors.append(Actor(entry["id"], entry["name"], entry["short_name"], entry["kind"], entry["color"], entry.get("group", "default")))
     if not actors:
         raise InputError(path, "no [[actors]] entries")
     return tuple(actors)

@@ -231,7 +231,10 @@ def _sources_frame(sources: list[_Source]) -> pl.DataFrame:
 
 
 def _actors_frame(corpus: Corpus) -> pl.DataFrame:
-    rows = [{"actor_id": a.actor_id, "name": a.name, "short_name": a.short_name, "kind": a.kind, "color": a.color} for a in corpus.actors]
+    rows = [
+        {"actor_id": a.actor_id, "name": a.name, "short_name": a.short_name, "kind": a.kind, "color": a.color, "comparison_group": a.group}
+        for a in corpus.actors
+    ]
     return schema.conform(pl.DataFrame(rows, schema=schema.ACTORS.polars_schema()), schema.ACTORS)
 
 
