@@ -23,7 +23,7 @@ $(OUTPUTS) &: $(INSTALLED) $(INPUTS)
 	$(PY) -m publish build
 
 lint: $(INSTALLED)
-	$(PY) -m ruff check publish tests
+	$(PY) -m ruff check publish tests bench
 
 test: $(INSTALLED) lint
 	$(PY) -m pytest -q

@@ -15,7 +15,7 @@ import polars as pl
 
 from publish import schema
 from publish.errors import InputError
-from publish.sources import read_toml
+from publish.sources import entry_lines, read_toml
 from publish.text import normalise, stem
 
 TOPICS_NAME = "topics.toml"
@@ -59,8 +59,7 @@ def load_taxonomy(seeds_dir: Path) -> Taxonomy:
     data = read_toml(path)
     text = path.read_text(encoding="utf-8")
     topics: list[Topic] = []
-    for index, entry in enumerate(data.get("topics", [])):
-        line = _entry_line(text, index)
+    for entry, line in zip(data.get("topics", []), entry_lines(text, "topics"), strict=False):
         missing = [k for k in ("id", "label", "description", "order", "cap_major_code", "cap_major_label") if k not in entry]
         if missing:
             raise InputError(path, f"topic lacks {', '.join(missing)}", line=line)
@@ -86,11 +85,6 @@ def load_taxonomy(seeds_dir: Path) -> Taxonomy:
     if unknown_parents:
         raise InputError(path, f"unknown parent topic(s): {', '.join(sorted(unknown_parents))}")
     return Taxonomy(tuple(sorted(topics, key=lambda t: t.order)))
-
-
-def _entry_line(text: str, index: int) -> int | None:
-    starts = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "[[topics]]"]
-    return starts[index] if index < len(starts) else None
 
 
 @dataclass(frozen=True)
@@ -141,7 +135,7 @@ class Lexicon:
         if " " in term or "-" in term:
             return f" {normalise(term)} " in f" {norm} "
         if len(term) >= COMPOUND_MIN:
-            return any(term in token for token in tokens)
+            return term in norm  # a space-free term found in the text lies inside one word: a compound
         return term in tokens or stem(term) in stems
 
 

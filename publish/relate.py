@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,7 @@ GENERIC = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 18)
 def opposed_stems(text: str) -> frozenset[str]:
     """Stems a text speaks against: up to four content words after an opposition cue, within a clause.
 
@@ -74,6 +76,9 @@ def opposed_stems(text: str) -> frozenset[str]:
     >>> sorted(opposed_stems("Styrke kollektivtilbudet internt i kommune, ikke bare inn til Oslo."))
     []
     """
+    padded = f" {normalise(text)} "
+    if not any(f" {cue} " in padded for cue in OPPOSITION_CUES):
+        return frozenset()  # most pledges oppose nothing: skip the clause walk
     opposed: set[str] = set()
     for clause in _CLAUSE.split(re.sub(r"\bikke-", "ikke", text)):  # "ikke-kommersielle" is one word
         words = normalise(clause).split()
@@ -100,6 +105,8 @@ def _object_of(words: list[str]) -> list[str]:
 
 def stance_conflict(a: str, b: str) -> frozenset[str]:
     """The shared stems that exactly one of the two texts opposes (empty: no conflict)."""
+    if not opposed_stems(a) and not opposed_stems(b):
+        return frozenset()
     shared = content_stems(a) & content_stems(b)
     return (opposed_stems(a) & shared) ^ (opposed_stems(b) & shared)
 

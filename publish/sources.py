@@ -90,10 +90,13 @@ def _line_from_message(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def entry_line(text: str, table: str, index: int) -> int | None:
-    """The line where the index-th [[table]] entry starts, so errors can point at it."""
-    starts = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == f"[[{table}]]"]
-    return starts[index] if index < len(starts) else None
+def entry_lines(text: str, table: str) -> list[int]:
+    """The line where each [[table]] entry starts, in order, so errors can point at the entry.
+
+    >>> entry_lines(chr(10).join(["[dataset]", "", "[[actors]]", "id = 'a'", "[[actors]]"]), "actors")
+    [3, 5]
+    """
+    return [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == f"[[{table}]]"]
 
 
 def decode_text(raw: bytes, path: Path, encoding: str) -> str:
@@ -162,8 +165,7 @@ def _dataset(data: dict, path: Path) -> Dataset:
 def _actors(data: dict, path: Path, text: str) -> tuple[Actor, ...]:
     actors: list[Actor] = []
     seen: set[str] = set()
-    for index, entry in enumerate(data.get("actors", [])):
-        line = entry_line(text, "actors", index)
+    for entry, line in zip(data.get("actors", []), entry_lines(text, "actors"), strict=False):
         _require(entry, ("id", "name", "short_name", "kind", "color"), path, line, "actor")
         if not _ID.match(entry["id"]):
             raise InputError(path, f"actor id {entry['id']!r} must be lower-case letters, digits and dashes", line=line)
@@ -183,8 +185,7 @@ def _actors(data: dict, path: Path, text: str) -> tuple[Actor, ...]:
 def _documents(data: dict, path: Path, text: str, actor_ids: set[str], seeds_dir: Path) -> tuple[Document, ...]:
     documents: list[Document] = []
     seen: set[str] = set()
-    for index, entry in enumerate(data.get("documents", [])):
-        line = entry_line(text, "documents", index)
+    for entry, line in zip(data.get("documents", []), entry_lines(text, "documents"), strict=False):
         documents.append(_document(entry, path, line, actor_ids, seen, seeds_dir))
         seen.add(entry["id"])
     if not documents:

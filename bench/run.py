@@ -1,0 +1,155 @@
+"""`make bench`: time every stage at 1x, 10x and 100x the seeds, against the floors of the tools.
+
+Prints a table and writes bench/results.json. Benchmarks, not tests: nothing here fails a build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+from bench.synth import synthesise
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+SCALES = {10: int(os.environ.get("BENCH_RUNS_10", "2")), 100: int(os.environ.get("BENCH_RUNS_100", "1"))}
+STAGE = re.compile(r"^(\S+)\s+(\d+) ms")
+LIBRARIES = ("polars", "frictionless", "openpyxl", "weasyprint", "jinja2", "pikepdf", "scikit-learn", "rapidfuzz")
+
+
+def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, str, int]:
+    """Wall seconds, stdout and peak RSS (KiB, from GNU time where it exists; 0 without) of one child."""
+    gnu_time = shutil.which("time", path="/usr/bin")
+    wrapped = [gnu_time, "-f", "peak-rss-kib %M", *command] if gnu_time else command
+    start = time.perf_counter()
+    result = subprocess.run(wrapped, cwd=cwd, capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - start
+    peak = re.search(r"peak-rss-kib (\d+)", result.stderr)
+    return elapsed, result.stdout, int(peak.group(1)) if peak else 0
+
+
+def summary(values: list[float]) -> dict:
+    return {"min": round(min(values), 3), "median": round(statistics.median(values), 3), "runs": len(values)}
+
+
+def floors() -> dict:
+    """What no build can beat: starting Python, importing the libraries, WeasyPrint on the HTML alone."""
+    start = [timed([PY, "-c", "pass"])[0] for _ in range(RUNS)]
+    result = {"interpreter": summary(start)}
+    for module in ("polars", "frictionless", "openpyxl", "weasyprint"):
+        result[f"import {module}"] = summary([timed([PY, "-c", f"import {module}"])[0] - min(start) for _ in range(RUNS)])
+    script = (
+        "import sys, time; from weasyprint import HTML; from publish.templating import local_fetcher; "
+        "from publish.booklet import TEMPLATES; html = open(sys.argv[1], encoding='utf-8').read(); t = time.perf_counter(); "
+        "HTML(string=html, base_url=TEMPLATES.as_uri() + '/', url_fetcher=local_fetcher(TEMPLATES)).write_pdf(sys.argv[2]); "
+        "print(time.perf_counter() - t)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        renders = [float(timed([PY, "-c", script, str(ROOT / "build" / "report.html"), f"{tmp}/r.pdf"])[1]) for _ in range(RUNS)]
+    result["weasyprint render of report.html"] = summary(renders)
+    result["python -m publish --help"] = summary([timed([PY, "-m", "publish", "--help"])[0] for _ in range(RUNS)])
+    subprocess.run(["make", "report"], cwd=ROOT, capture_output=True, check=True)
+    result["no-op make report"] = summary([timed(["make", "report"])[0] for _ in range(RUNS)])
+    return result
+
+
+def build_runs(seeds: Path, runs: int, *extra: str) -> dict:
+    """Stage times (min, median) and whole-build wall time of `runs` builds into a fresh folder."""
+    stages: dict[str, list[float]] = {}
+    walls, peaks = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            command = [PY, "-m", "publish", "build", "--seeds", str(seeds), "--package", f"{tmp}/dp", "--out", f"{tmp}/out", *extra]
+            wall, stdout, peak = timed(command)
+            peaks.append(peak)
+            walls.append(wall)
+            for line in stdout.splitlines():
+                match = STAGE.match(line)
+                if match:
+                    stages.setdefault(match.group(1), []).append(int(match.group(2)) / 1000)
+    return {"wall": summary(walls), "peak_rss_mb": round(max(peaks) / 1024, 1), "stages": {k: summary(v) for k, v in stages.items()}}
+
+
+def machine() -> dict:
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"platform": platform.platform(), "cpu_count": os.cpu_count(), "python": platform.python_version(), "libraries": versions}
+
+
+def targets(result: dict) -> list[tuple[str, float, float, bool]]:
+    """(target, measured ratio or value, limit, holds) for every target of the benchmark issue."""
+    f, one = result["floors"], result["scales"]["1"]
+    render = f["weasyprint render of report.html"]["median"]
+    rows = [("full build / bare WeasyPrint render", one["wall"]["median"] / render, 1.3)]
+    data_stages = ("sources", "extract", "tables", "topics", "relations", "evaluate", "package", "validate", "zip", "workbook")
+    data = sum(one["stages"][s]["median"] for s in data_stages if s in one["stages"])
+    imports = sum(f[f"import {m}"]["median"] for m in ("polars", "frictionless", "openpyxl"))
+    rows.append(("data stages / import floor (polars+frictionless+openpyxl)", data / imports, 1.5))
+    rows.append(("no-op make report, seconds", f["no-op make report"]["median"], 0.2))
+    rows.append(("python -m publish --help, seconds", f["python -m publish --help"]["median"], 0.3))
+    hundred = result["scales"].get("100")
+    if hundred:
+        ten_x = result["scales"]["1-data"]["stages"]
+        for stage, times in hundred["stages"].items():
+            if stage in ten_x and ten_x[stage]["median"] > 0.005:
+                rows.append((f"{stage} at 100x / 1x", times["median"] / ten_x[stage]["median"], 110))
+        rows.append(("peak RSS at 100x, MB", hundred["peak_rss_mb"], 1024))
+    return [(name, round(value, 3), limit, value <= limit) for name, value, limit in rows]
+
+
+def main() -> int:
+    print(f"bench: {RUNS} runs at 1x, scales {SCALES}", flush=True)
+    result = {"machine": machine(), "floors": floors(), "scales": {}}
+    print("floors done", flush=True)
+    result["scales"]["1"] = build_runs(ROOT / "seeds", RUNS)
+    result["scales"]["1-data"] = build_runs(ROOT / "seeds", RUNS, "--no-report")
+    print("1x done", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for scale, runs in SCALES.items():
+            if runs:
+                seeds = synthesise(ROOT / "seeds", Path(tmp) / f"seeds-{scale}", scale)
+                result["scales"][str(scale)] = build_runs(seeds, runs, "--no-report")
+                print(f"{scale}x done", flush=True)
+    result["targets"] = [{"target": n, "value": v, "limit": lim, "holds": ok} for n, v, lim, ok in targets(result)]
+    (ROOT / "bench" / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(report(result))
+    return 0
+
+
+def report(result: dict) -> str:
+    lines = ["", "stage            " + "".join(f"{s + 'x':>12}" for s in result["scales"])]
+    names = sorted({n for scale in result["scales"].values() for n in scale["stages"]}, key=_stage_order(result))
+    for name in names:
+        cells = [result["scales"][s]["stages"].get(name, {}).get("median") for s in result["scales"]]
+        lines.append(f"{name:<17}" + "".join(f"{c:>12.3f}" if c is not None else f"{'':>12}" for c in cells))
+    lines.append(f"{'wall':<17}" + "".join(f"{s['wall']['median']:>12.3f}" for s in result["scales"].values()))
+    lines.append(f"{'peak RSS MB':<17}" + "".join(f"{s['peak_rss_mb']:>12.1f}" for s in result["scales"].values()))
+    lines += ["", "floors (median s)"] + [f"  {k:<40}{v['median']:>8.3f}" for k, v in result["floors"].items()]
+    lines += ["", "targets"] + [
+        f"  {'ok ' if t['holds'] else 'NO '} {t['target']:<55}{t['value']:>10}  (limit {t['limit']})" for t in result["targets"]
+    ]
+    return "\n".join(lines)
+
+
+def _stage_order(result: dict):
+    order = list(result["scales"]["1"]["stages"])
+    return lambda name: order.index(name) if name in order else len(order)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
