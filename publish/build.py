@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from publish import classify, evaluate, extract, package, relate, schema, sources, tables
+from publish import classify, evaluate, extract, package, relate, release, schema, sources, tables
 from publish.errors import InputError
 from publish.outputs import staged_dir, staged_files
 
@@ -79,7 +79,19 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         log.run("workbook", lambda: _workbook(corpus, frames, contract, out_dir / "workbook.xlsx"), lambda n: f"workbook.xlsx, {n} sheets")
         if paths.report:
             _report(corpus, frames, scores.as_dict(), paths, out_dir, log)
+        log.run(
+            "release",
+            lambda: _release(corpus, out_dir, package_dir),
+            lambda files: f"release/ with {len(files)} files, SHA256SUMS, {release.DCAT_NAME}",
+        )
     return frames
+
+
+def _release(corpus: sources.Corpus, out_dir: Path, package_dir: Path) -> list[Path]:
+    """Versioned copies and their checksums; then the DCAT record that lists them (not in the zip)."""
+    files = release.write_release(corpus, out_dir)
+    release.write_dcat(corpus, files, package_dir)
+    return files
 
 
 def _report(corpus: sources.Corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog) -> None:

@@ -10,6 +10,7 @@ DESCRIPTION = """Publish party-pledge comparisons from the seed texts.
 
   build     seeds -> tables -> datapackage/ (the open dataset) and build/ (zip, workbook, report)
   validate  check a built data package with Frictionless (0 errors expected)
+  diff      list pledges added, removed and changed between two versions of the package
 """
 
 
@@ -28,6 +29,10 @@ def parser() -> argparse.ArgumentParser:
         default="a4",
         help="paper of report.pdf (default: a4); report-booklet.pdf is always A5 imposed on A4",
     )
+    diff = commands.add_parser("diff", help="pledges added, removed and changed between two package versions")
+    diff.add_argument("old", type=Path, help="the older package (folder or datapackage.json)")
+    diff.add_argument("new", type=Path, help="the newer package (folder or datapackage.json)")
+    diff.add_argument("--csv", type=Path, default=None, help="also write the changes as CSV to this file")
     validate = commands.add_parser("validate", help="validate a built data package")
     validate.add_argument("package", type=Path, nargs="?", default=Path("datapackage/datapackage.json"), help="path to datapackage.json")
     return root
@@ -40,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _build(args)
+        if args.command == "diff":
+            return _diff(args)
         return _validate(args.package)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -56,6 +63,16 @@ def _build(args: argparse.Namespace) -> int:
     if args.templates is not None:
         paths.templates = args.templates.resolve()
     build(paths)
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from publish import diff
+
+    changes = diff.compare(diff.load(args.old), diff.load(args.new))
+    print(diff.as_text(changes), end="")
+    if args.csv:
+        args.csv.write_text(diff.as_csv(changes), encoding="utf-8")
     return 0
 
 

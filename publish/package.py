@@ -87,6 +87,9 @@ def write_package(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[
     package = descriptor(corpus, tables, data_dir)
     (out_dir / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / "README.md").write_text(package_readme(corpus, frames, tables), encoding="utf-8")
+    changelog = corpus.seeds_dir / "CHANGELOG.md"
+    if changelog.exists():
+        (out_dir / "CHANGELOG.md").write_bytes(changelog.read_bytes())
 
 
 def write_zip(package_dir: Path, zip_path: Path) -> None:

@@ -91,7 +91,7 @@ def test_readme_lists_every_table_with_its_row_count(built: Built):
 def test_zip_holds_exactly_the_package(built: Built):
     with zipfile.ZipFile(built.paths.out / "datapackage.zip") as archive:
         names = sorted(archive.namelist())
-        assert names == sorted(["README.md", "datapackage.json"] + [f"data/{name}.csv" for name in TABLES])
+        assert names == sorted(["README.md", "CHANGELOG.md", "datapackage.json"] + [f"data/{name}.csv" for name in TABLES])
         assert "data/relations.csv" in names and "data/pledges.csv" in names
         assert archive.read("data/pledges.csv") == (built.paths.package / "data" / "pledges.csv").read_bytes()
         assert all(not n.startswith("/") and ".." not in n for n in names)

@@ -1,0 +1,111 @@
+"""`python -m publish diff OLD NEW`: what changed between two versions of the data package.
+
+Pledges are added, removed or changed. Changed means the same id with other wording (ids ignore
+case and punctuation), or, when a party edits a pledge, a removed and an added pledge of one actor
+in the same document and section whose texts are still alike (rapidfuzz ratio >= 60).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from rapidfuzz import fuzz
+
+from publish import schema
+from publish.errors import InputError
+
+EDIT_RATIO = 60.0
+COLUMNS = ["change", "actor_id", "topic_id", "pledge_id_old", "pledge_id_new", "text_old", "text_new"]
+
+
+@dataclass(frozen=True)
+class Change:
+    change: str  # added | removed | changed
+    actor_id: str
+    topic_id: str
+    pledge_id_old: str
+    pledge_id_new: str
+    text_old: str
+    text_new: str
+
+
+def load(package: Path) -> pl.DataFrame:
+    """Pledges of a package (its folder or its datapackage.json) with their chapter topic."""
+    folder = package.parent if package.suffix == ".json" else package
+    pledges_csv, topics_csv = folder / "data" / "pledges.csv", folder / "data" / "pledge_topics.csv"
+    if not pledges_csv.exists():
+        raise InputError(folder, "no data/pledges.csv here", hint="give a data package folder or its datapackage.json")
+    pledges = pl.read_csv(pledges_csv, schema=schema.PLEDGES.polars_schema())
+    if topics_csv.exists():
+        topics = pl.read_csv(topics_csv, schema=schema.PLEDGE_TOPICS.polars_schema()).filter(pl.col("rank") == 1)
+        pledges = pledges.join(topics.select("pledge_id", "topic_id"), on="pledge_id", how="left")
+    else:
+        pledges = pledges.with_columns(pl.lit(None, pl.String).alias("topic_id"))
+    return pledges.with_columns(pl.col("topic_id").fill_null(""))
+
+
+def compare(old: pl.DataFrame, new: pl.DataFrame) -> list[Change]:
+    old_rows = {r["pledge_id"]: r for r in old.iter_rows(named=True)}
+    new_rows = {r["pledge_id"]: r for r in new.iter_rows(named=True)}
+    changes = [
+        Change("changed", n["actor_id"], n["topic_id"], pid, pid, old_rows[pid]["text"], n["text"])
+        for pid, n in new_rows.items()
+        if pid in old_rows and old_rows[pid]["text"] != n["text"]
+    ]
+    removed = [r for pid, r in old_rows.items() if pid not in new_rows]
+    added = [r for pid, r in new_rows.items() if pid not in old_rows]
+    for before in removed:
+        match = _edited(before, added)
+        if match is None:
+            changes.append(Change("removed", before["actor_id"], before["topic_id"], before["pledge_id"], "", before["text"], ""))
+        else:
+            added.remove(match)
+            changes.append(
+                Change(
+                    "changed", match["actor_id"], match["topic_id"], before["pledge_id"], match["pledge_id"], before["text"], match["text"]
+                )
+            )
+    changes += [Change("added", a["actor_id"], a["topic_id"], "", a["pledge_id"], "", a["text"]) for a in added]
+    return sorted(changes, key=lambda c: (c.actor_id, c.topic_id, c.change, c.pledge_id_old or c.pledge_id_new))
+
+
+def _edited(before: dict, added: list[dict]) -> dict | None:
+    """The added pledge that is this removed one, reworded: same actor, document and section."""
+    same_place = [
+        a
+        for a in added
+        if (a["actor_id"], a["document_id"], a["section_id"]) == (before["actor_id"], before["document_id"], before["section_id"])
+    ]
+    scored = sorted(((fuzz.ratio(before["text"], a["text"]), a["pledge_id"], a) for a in same_place), key=lambda s: (-s[0], s[1]))
+    return scored[0][2] if scored and scored[0][0] >= EDIT_RATIO else None
+
+
+def as_text(changes: list[Change]) -> str:
+    if not changes:
+        return "no changes\n"
+    counts = {kind: sum(1 for c in changes if c.change == kind) for kind in ("added", "removed", "changed")}
+    lines = [f"{counts['added']} added, {counts['removed']} removed, {counts['changed']} changed"]
+    current = None
+    for change in changes:
+        if (change.actor_id, change.topic_id) != current:
+            current = (change.actor_id, change.topic_id)
+            lines.append(f"\n{change.actor_id} / {change.topic_id or '(no topic)'}")
+        if change.change == "added":
+            lines.append(f"  + {change.text_new}  [{change.pledge_id_new}]")
+        elif change.change == "removed":
+            lines.append(f"  - {change.text_old}  [{change.pledge_id_old}]")
+        else:
+            lines.append(f"  ~ {change.text_old}\n    → {change.text_new}  [{change.pledge_id_old} → {change.pledge_id_new}]")
+    return "\n".join(lines) + "\n"
+
+
+def as_csv(changes: list[Change]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows([[getattr(c, name) for name in COLUMNS] for c in changes])
+    return buffer.getvalue()

@@ -1,0 +1,136 @@
+"""Stage: the release folder (versioned files + SHA256SUMS) and the DCAT-AP-NO record of the dataset.
+
+The record describes every release file with its size and checksum. It is not inside the zip
+(the zip's checksum is in the record), so nothing depends on itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+from publish.sources import Corpus
+
+DCAT_NAME = "dcat-ap-no.jsonld"
+MEDIA_TYPES = {
+    ".zip": ("ZIP", "application/zip"),
+    ".xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ".pdf": ("PDF", "application/pdf"),
+    ".csv": ("CSV", "text/csv"),
+}
+EU_THEME_GOVERNMENT = "http://publications.europa.eu/resource/authority/data-theme/GOVE"
+EU_LICENCES = {"CC-BY-4.0": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"}
+CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+}
+
+
+def release_names(version: str, name: str) -> dict[str, str]:
+    """Build file -> versioned release file name.
+
+    >>> release_names("1.0.0", "baerum-lofter")["report-booklet.pdf"]
+    'baerum-lofter-1.0.0-hefte-a5.pdf'
+    """
+    return {
+        "datapackage.zip": f"{name}-{version}.zip",
+        "workbook.xlsx": f"{name}-{version}.xlsx",
+        "report.pdf": f"{name}-{version}.pdf",
+        "report-booklet.pdf": f"{name}-{version}-hefte-a5.pdf",
+    }
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_release(corpus: Corpus, out_dir: Path) -> list[Path]:
+    """Copy the outputs under versioned names into out_dir/release and write SHA256SUMS."""
+    release = out_dir / "release"
+    release.mkdir(exist_ok=True)
+    written = []
+    for source, target in release_names(corpus.dataset.version, corpus.dataset.name).items():
+        if (out_dir / source).exists():
+            shutil.copyfile(out_dir / source, release / target)
+            written.append(release / target)
+    sums = "".join(f"{sha256(p)}  {p.name}\n" for p in sorted(written))
+    (release / "SHA256SUMS").write_text(sums, encoding="utf-8")
+    return written
+
+
+def temporal(corpus: Corpus) -> tuple[str, str] | None:
+    """First and last year of the documents' periods ("2019–2023", "2023")."""
+    years = [int(y) for d in corpus.documents for y in re.findall(r"\b(19\d\d|20\d\d)\b", d.period)]
+    return (f"{min(years)}-01-01", f"{max(years)}-12-31") if years else None
+
+
+def dcat_record(corpus: Corpus, files: list[Path], base_url: str = "") -> dict:
+    """A DCAT-AP-NO dataset with one distribution per release file, from the manifest's metadata."""
+    dataset = corpus.dataset
+    record: dict = {
+        "@context": CONTEXT,
+        "@id": f"urn:uuid:{_uuid(dataset)}",
+        "@type": "dcat:Dataset",
+        "dct:identifier": f"{dataset.name}-{dataset.version}",
+        "dct:title": {"@value": dataset.title, "@language": "nb"},
+        "dct:description": {"@value": dataset.description, "@language": "nb"},
+        "dcat:keyword": [{"@value": k, "@language": "nb"} for k in dataset.keywords],
+        "dct:issued": {"@value": dataset.created, "@type": "xsd:date"},
+        "dcat:version": dataset.version,
+        "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/NOB"},
+        "dct:publisher": {"@type": "foaf:Agent", "foaf:name": dataset.publisher},
+        "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": dataset.publisher},
+        "dcat:theme": [{"@id": EU_THEME_GOVERNMENT}],
+        "dct:spatial": {"@type": "dct:Location", "skos:prefLabel": {"@value": "Bærum kommune", "@language": "nb"}},
+        "dct:license": {"@id": EU_LICENCES.get(dataset.license, dataset.license_path)},
+        "dct:source": [{"dct:title": d.title, "dct:rights": d.rights, "spdx:checksumValue": d.sha256} for d in corpus.documents],
+        "dcat:distribution": [_distribution(path, dataset, base_url) for path in files],
+    }
+    period = temporal(corpus)
+    if period:
+        record["dct:temporal"] = {
+            "@type": "dct:PeriodOfTime",
+            "dcat:startDate": {"@value": period[0], "@type": "xsd:date"},
+            "dcat:endDate": {"@value": period[1], "@type": "xsd:date"},
+        }
+    return record
+
+
+def _distribution(path: Path, dataset, base_url: str) -> dict:
+    fmt, media = MEDIA_TYPES[path.suffix]
+    return {
+        "@type": "dcat:Distribution",
+        "dct:title": path.name,
+        "dcat:accessURL": {"@id": f"{base_url}{path.name}" if base_url else f"urn:file:{path.name}"},
+        "dct:format": {"@id": f"http://publications.europa.eu/resource/authority/file-type/{fmt}"},
+        "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{media}"},
+        "dcat:byteSize": {"@value": str(path.stat().st_size), "@type": "xsd:nonNegativeInteger"},
+        "spdx:checksum": {
+            "@type": "spdx:Checksum",
+            "spdx:algorithm": {"@id": "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"},
+            "spdx:checksumValue": sha256(path),
+        },
+        "dct:license": {"@id": EU_LICENCES.get(dataset.license, dataset.license_path)},
+    }
+
+
+def _uuid(dataset) -> str:
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{dataset.name}/{dataset.version}"))
+
+
+def write_dcat(corpus: Corpus, files: list[Path], package_dir: Path) -> Path:
+    target = package_dir / DCAT_NAME
+    target.write_text(
+        json.dumps(dcat_record(corpus, files, corpus.dataset.homepage), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return target
