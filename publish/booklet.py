@@ -39,6 +39,9 @@ class Item:
     kind: str
     citation: str
     also: list[str]
+    actor_id: str = ""
+    document_id: str = ""
+    line_start: int = 0
     chapter: int = 0
     markers: list[Marker] = field(default_factory=list)
     children: list[Item] = field(default_factory=list)
@@ -211,6 +214,9 @@ class BookletModel:
             kind=row["kind"],
             citation=citation(first, self.documents),
             also=also,
+            actor_id=row["actor_id"],
+            document_id=first["document_id"],
+            line_start=first["line_start"],
             chapter=chapter,
         )
         self.items[row["pledge_id"]] = item

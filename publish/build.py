@@ -77,13 +77,14 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
             raise InputError(package_dir / "datapackage.json", "the built package is invalid:\n  " + "\n  ".join(errors[:20]))
         log.run("zip", lambda: package.write_zip(package_dir, out_dir / "datapackage.zip"), lambda _: "datapackage.zip")
         log.run("workbook", lambda: _workbook(corpus, frames, contract, out_dir / "workbook.xlsx"), lambda n: f"workbook.xlsx, {n} sheets")
-        if paths.report:
-            _report(corpus, frames, scores.as_dict(), paths, out_dir, log)
+        model = _report(corpus, frames, scores.as_dict(), paths, out_dir, log) if paths.report else None
         log.run(
             "release",
             lambda: _release(corpus, out_dir, package_dir),
             lambda files: f"release/ with {len(files)} files, SHA256SUMS, {release.DCAT_NAME}",
         )
+        if model is not None:
+            log.run("site", lambda: _site(corpus, model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
     return frames
 
 
@@ -94,18 +95,21 @@ def _release(corpus: sources.Corpus, out_dir: Path, package_dir: Path) -> list[P
     return files
 
 
-def _report(corpus: sources.Corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog) -> None:
+def _site(corpus: sources.Corpus, model, out_dir: Path, templates: Path) -> int:
+    from publish import site
+
+    return site.write_site(corpus, model, out_dir, templates)
+
+
+def _report(corpus: sources.Corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog):
     """report.html and report.pdf on the chosen paper, and the A5 pages imposed as report-booklet.pdf."""
     from publish import booklet
 
     paper, templates = paths.paper, paths.templates
     attachments = [out_dir / "datapackage.zip", out_dir / "workbook.xlsx"]
     date = corpus.dataset.created
-    html = log.run(
-        "html",
-        lambda: booklet.render_html(booklet.BookletModel(corpus, frames, evaluation, paper), templates),
-        lambda h: f"report.html, {len(h) // 1024} KiB",
-    )
+    model = booklet.BookletModel(corpus, frames, evaluation, paper)
+    html = log.run("html", lambda: booklet.render_html(model, templates), lambda h: f"report.html, {len(h) // 1024} KiB")
     (out_dir / "report.html").write_text(html, encoding="utf-8")
     a5 = out_dir / "report.pdf" if paper == "a5" else out_dir / ".report-a5.pdf"
     # The A5 layout runs in a second process while this one lays out report.pdf: two cores, one wait.
@@ -128,6 +132,7 @@ def _report(corpus: sources.Corpus, frames: dict, evaluation: dict, paths: Paths
     log.run("impose", lambda: booklet.impose_booklet(a5, out_dir / "report-booklet.pdf"), lambda n: f"report-booklet.pdf, {n} A4 sides")
     if a5.name.startswith("."):
         a5.unlink()
+    return model
 
 
 def _rendered(name: str) -> Callable:
