@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from publish.errors import InputError
@@ -23,29 +23,25 @@ def _staging_beside(target: Path) -> Path:
 
 
 @contextmanager
-def staged_dir(target: Path) -> Iterator[Path]:
-    """Yield a fresh folder beside `target`; on success it replaces `target` whole, on failure it vanishes."""
-    target = target.resolve()
+def _staged(target: Path, commit: Callable[[Path, Path], object]) -> Iterator[Path]:
+    """Yield a fresh folder beside `target`; commit it on success, remove it on any failure (Ctrl-C too)."""
     staging = _staging_beside(target)
     try:
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _swap_in(staging, target)
+    commit(staging, target)
 
 
-@contextmanager
-def staged_files(out_dir: Path) -> Iterator[Path]:
-    """Yield a folder beside `out_dir`; on success each file in it replaces its namesake in `out_dir`."""
-    out_dir = out_dir.resolve()
-    staging = _staging_beside(out_dir)
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _publish_files(staging, out_dir)
+def staged_dir(target: Path) -> AbstractContextManager[Path]:
+    """A staging folder that on success replaces `target` whole."""
+    return _staged(target.resolve(), _swap_in)
+
+
+def staged_files(out_dir: Path) -> AbstractContextManager[Path]:
+    """A staging folder whose files on success replace their namesakes in `out_dir`."""
+    return _staged(out_dir.resolve(), _publish_files)
 
 
 def _swap_in(staging: Path, target: Path) -> None:

@@ -198,17 +198,24 @@ def _vectors(texts: list[str]) -> sparse.csr_matrix:
 def _automatic(
     candidates: pl.DataFrame, topic: dict[str, str], pledge_topics: pl.DataFrame, groups: dict[str, str]
 ) -> dict[tuple[str, str], dict]:
-    ids = candidates["pledge_id"].to_list()
-    texts = candidates["text"].to_list()
+    """Candidates group by group: each group's pledges get their own TF-IDF, so groups never mix."""
     topics = {pid: set(ts) for pid, ts in pledge_topics.group_by("pledge_id").agg("topic_id").iter_rows()}
-    actors = candidates["actor_id"].to_numpy()
+    by_group = candidates.with_columns(pl.col("actor_id").replace_strict(groups, default="default").alias("group"))
+    found: dict[tuple[str, str], dict] = {}
+    for (_,), members in by_group.group_by(["group"], maintain_order=True):
+        found.update(_in_group(members, topic, topics))
+    return dict(sorted(found.items()))
+
+
+def _in_group(members: pl.DataFrame, topic: dict[str, str], topics: dict[str, set[str]]) -> dict[tuple[str, str], dict]:
+    ids = members["pledge_id"].to_list()
+    texts = members["text"].to_list()
+    actors = members["actor_id"].to_numpy()
     vectors = _vectors(texts)
     found: dict[tuple[str, str], dict] = {}
     actor_ids = sorted(set(actors))
     for i, first in enumerate(actor_ids):
         for second in actor_ids[i + 1 :]:
-            if groups.get(first, "default") != groups.get(second, "default"):
-                continue
             rows, cols = np.flatnonzero(actors == first), np.flatnonzero(actors == second)
             for a, b, raw, mutual in _top_pairs(vectors, rows, cols):
                 if not topics.get(ids[a], set()) & topics.get(ids[b], set()):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from copy import copy
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -34,6 +36,7 @@ HEADER_FILL = PatternFill("solid", fgColor="1F3B57")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
+LINK_FONT = Font(color="0563C1", underline="single")
 # Where an id column links to the row of the table it names.
 LINKS = {"document_id": "documents", "actor_id": "actors", "section_id": "sections", "topic_id": "topics"}
 
@@ -164,18 +167,19 @@ def _data_sheet(sheet: Worksheet, frame: pl.DataFrame, table: schema.Table, tabl
     for column, f in enumerate(table.fields, start=1):
         _header_cell(sheet.cell(1, column), f.title, f"{f.name}: {f.description}")
     widths = [len(f.title) for f in table.fields]
+    linked: list[Cell] = []
     for r, values in enumerate(frame.iter_rows(), start=2):
         for c, (f, value) in enumerate(zip(table.fields, values, strict=True), start=1):
             cell = sheet.cell(r, c)
             write_text(cell, value)
             widths[c - 1] = max(widths[c - 1], len(str(value)) if value is not None else 0)
-            _link(cell, f.name, value, table, tables, rows_of)
+            if _link(cell, f.name, value, table, tables, rows_of):
+                linked.append(cell)
     for c in range(1, len(table.fields) + 1):
         letter = get_column_letter(c)
         sheet.column_dimensions[letter].width = min(MAX_WIDTH, widths[c - 1] + 2)
-        alignment = WRAP if widths[c - 1] > LONG_TEXT else TOP
-        for cell in sheet[letter][1:]:
-            cell.alignment = alignment
+        _style_all(sheet[letter][1:], alignment=WRAP if widths[c - 1] > LONG_TEXT else TOP)
+    _style_all(linked, font=LINK_FONT)
     last = f"{get_column_letter(len(table.fields))}{max(frame.height, 1) + 1}"
     excel_table = Table(displayName=table.name, ref=f"A1:{last}")
     excel_table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
@@ -183,16 +187,30 @@ def _data_sheet(sheet: Worksheet, frame: pl.DataFrame, table: schema.Table, tabl
     sheet.freeze_panes = "A2"
 
 
-def _link(cell: Cell, column: str, value, table: schema.Table, tables: dict, rows_of: dict) -> None:
+def _style_all(cells, **style) -> None:
+    """Give many cells one more style attribute. openpyxl hashes a style object per assignment, which
+    was half the workbook's time; cells that share a style array share it by copy instead."""
+    done: dict[tuple, StyleArray] = {}
+    for cell in cells:
+        key = tuple(cell._style) if cell._style is not None else ()
+        if key not in done:
+            for name, value in style.items():
+                setattr(cell, name, value)
+            done[key] = copy(cell._style)
+        else:
+            cell._style = copy(done[key])
+
+
+def _link(cell: Cell, column: str, value, table: schema.Table, tables: dict, rows_of: dict) -> bool:
     """Ids of related rows link to that row's sheet (a pledge's document -> its row in Dokumenter)."""
     target = LINKS.get(column) or ("pledges" if column.startswith("pledge_id") or column == "parent_pledge_id" else None)
     if value is None or target is None or target == table.name or target not in tables:
-        return
+        return False
     row = rows_of[target].get(value)
     if row is None:
-        return
+        return False
     cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet_title(tables[target])}'!A{row}", display=str(value))
-    cell.font = Font(color="0563C1", underline="single")
+    return True
 
 
 def _properties(workbook: Workbook, corpus: Corpus) -> None:
