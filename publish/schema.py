@@ -101,6 +101,11 @@ class Table:
         return schema
 
 
+def _ref(column: str, table: str, target: str | None = None) -> ForeignKey:
+    """A one-column foreign key; the referenced column has the same name unless given."""
+    return ForeignKey((column,), table, (target or column,))
+
+
 def _line(name: str, title: str, what: str, required: bool = True) -> Field:
     return Field(name, "integer", title, what, required=required, minimum=1)
 
@@ -159,7 +164,7 @@ DOCUMENTS = Table(
         Field("line_count", "integer", "Antall linjer", "Antall fysiske linjer i tekstfilen.", required=True),
     ),
     ("document_id",),
-    (ForeignKey(("actor_id",), "actors", ("actor_id",)),),
+    (_ref("actor_id", "actors"),),
 )
 
 SECTIONS = Table(
@@ -176,8 +181,8 @@ SECTIONS = Table(
     ),
     ("section_id",),
     (
-        ForeignKey(("document_id",), "documents", ("document_id",)),
-        ForeignKey(("parent_section_id",), "sections", ("section_id",)),
+        _ref("document_id", "documents"),
+        _ref("parent_section_id", "sections", "section_id"),
     ),
 )
 
@@ -215,10 +220,10 @@ PLEDGES = Table(
     ),
     ("pledge_id",),
     (
-        ForeignKey(("actor_id",), "actors", ("actor_id",)),
-        ForeignKey(("document_id",), "documents", ("document_id",)),
-        ForeignKey(("section_id",), "sections", ("section_id",)),
-        ForeignKey(("parent_pledge_id",), "pledges", ("pledge_id",)),
+        _ref("actor_id", "actors"),
+        _ref("document_id", "documents"),
+        _ref("section_id", "sections"),
+        _ref("parent_pledge_id", "pledges", "pledge_id"),
     ),
 )
 
@@ -247,9 +252,9 @@ PLEDGE_SOURCES = Table(
     ),
     ("pledge_id", "document_id", "line_start"),
     (
-        ForeignKey(("pledge_id",), "pledges", ("pledge_id",)),
-        ForeignKey(("document_id",), "documents", ("document_id",)),
-        ForeignKey(("section_id",), "sections", ("section_id",)),
+        _ref("pledge_id", "pledges"),
+        _ref("document_id", "documents"),
+        _ref("section_id", "sections"),
     ),
 )
 
@@ -267,7 +272,7 @@ TOPICS = Table(
         Field("cap_major_label", "string", "CAP-tema", "Hovedtemaets navn i CAPs master codebook (engelsk).", required=True),
     ),
     ("topic_id",),
-    (ForeignKey(("parent_topic_id",), "topics", ("topic_id",)),),
+    (_ref("parent_topic_id", "topics", "topic_id"),),
 )
 
 PLEDGE_TOPICS = Table(
@@ -290,8 +295,8 @@ PLEDGE_TOPICS = Table(
     ),
     ("pledge_id", "rank"),
     (
-        ForeignKey(("pledge_id",), "pledges", ("pledge_id",)),
-        ForeignKey(("topic_id",), "topics", ("topic_id",)),
+        _ref("pledge_id", "pledges"),
+        _ref("topic_id", "topics"),
     ),
 )
 
@@ -330,9 +335,9 @@ RELATIONS = Table(
     ),
     ("pledge_id_a", "pledge_id_b"),
     (
-        ForeignKey(("pledge_id_a",), "pledges", ("pledge_id",)),
-        ForeignKey(("pledge_id_b",), "pledges", ("pledge_id",)),
-        ForeignKey(("topic_id",), "topics", ("topic_id",)),
+        _ref("pledge_id_a", "pledges", "pledge_id"),
+        _ref("pledge_id_b", "pledges", "pledge_id"),
+        _ref("topic_id", "topics"),
     ),
 )
 
