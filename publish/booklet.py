@@ -4,6 +4,7 @@ A5 booklet on A4 for a home printer. Everything printed comes from the tables an
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from dataclasses import dataclass, field
@@ -114,8 +115,15 @@ class BookletModel:
         self.actors = frames["actors"].sort(pl.col("kind") == "municipality", "actor_id")
         self.codes = actor_codes(self.actors)
         self.documents = {d["document_id"]: d for d in frames["documents"].iter_rows(named=True)}
+        self.actor_of = dict(frames["pledges"].select("pledge_id", "actor_id").iter_rows())
         self.items: dict[str, Item] = {}
         self.chapters = self._chapters()
+
+    def on_paper(self, paper: str) -> BookletModel:
+        """The same chapters laid out for other paper (the tables are not read again)."""
+        other = copy.copy(self)
+        other.paper = PAPER[paper]
+        return other
 
     @property
     def parties(self) -> list[dict]:
@@ -147,12 +155,11 @@ class BookletModel:
 
     def pair_counts(self, chapter: Chapter, a: dict, b: dict) -> tuple[int, int, int]:
         """(agree, similar, disagree) relations between two actors in one chapter."""
-        actor = dict(self.frames["pledges"].select("pledge_id", "actor_id").iter_rows())
         rows = self.frames["relations"].filter(pl.col("topic_id") == chapter.topic["topic_id"])
         wanted = {a["actor_id"], b["actor_id"]}
         counts = {"agree": 0, "similar": 0, "disagree": 0}
         for row in rows.iter_rows(named=True):
-            if {actor[row["pledge_id_a"]], actor[row["pledge_id_b"]]} == wanted:
+            if {self.actor_of[row["pledge_id_a"]], self.actor_of[row["pledge_id_b"]]} == wanted:
                 counts[row["relation"]] += 1
         return counts["agree"], counts["similar"], counts["disagree"]
 
@@ -201,12 +208,10 @@ class BookletModel:
         counters[row["actor_id"]] += 1
         places = sources[row["pledge_id"]]
         first = next(p for p in places if p["match"] == "first")
-        also = sorted({self.documents[p["document_id"]]["short_title"] for p in places if p is not first} - {""})
-        repeats = [p for p in places if p is not first and p["document_id"] == first["document_id"]]
-        if repeats:
-            also = [f"{citation(p, self.documents)}" for p in repeats] + [
-                a for a in also if a != self.documents[first["document_id"]]["short_title"]
-            ]
+        others = [p for p in places if p is not first]
+        # a repeat in the same document is cited by its lines, another document by its name
+        also = [citation(p, self.documents) for p in others if p["document_id"] == first["document_id"]]
+        also += sorted({self.documents[p["document_id"]]["short_title"] for p in others if p["document_id"] != first["document_id"]})
         item = Item(
             pledge_id=row["pledge_id"],
             label=f"{self.codes[row['actor_id']]}{counters[row['actor_id']]}",

@@ -118,7 +118,7 @@ def _report(corpus: sources.Corpus, frames: dict, evaluation: dict, paths: Paths
     try:
         pending = None
         if paper != "a5":
-            html_a5 = booklet.render_html(booklet.BookletModel(corpus, frames, evaluation, "a5"), templates)
+            html_a5 = booklet.render_html(model.on_paper("a5"), templates)
             pending = pool.apply_async(booklet.write_pdf, (html_a5, a5, [], date, templates))
         log.run("pdf", lambda: booklet.write_pdf(html, out_dir / "report.pdf", attachments, date, templates), _rendered("report.pdf"))
         if pending is not None:

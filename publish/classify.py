@@ -56,8 +56,7 @@ class Taxonomy:
 def load_taxonomy(seeds_dir: Path) -> Taxonomy:
     """Read and validate seeds/topics.toml."""
     path = seeds_dir / TOPICS_NAME
-    data = read_toml(path)
-    text = path.read_text(encoding="utf-8")
+    data, text = read_toml(path)
     topics: list[Topic] = []
     for entry, line in zip(data.get("topics", []), entry_lines(text, "topics"), strict=False):
         missing = [k for k in ("id", "label", "description", "order", "cap_major_code", "cap_major_label") if k not in entry]
@@ -118,25 +117,25 @@ class Lexicon:
     """Counts, per topic, how many of its terms a text contains."""
 
     def __init__(self, topics: tuple[Topic, ...]):
-        self.terms = [(t.topic_id, term) for t in topics for term in t.keywords]
+        # Each term prepared once: a phrase (padded), a compound part, or a short word and its stem.
+        self.phrases = [(t.topic_id, f" {normalise(k)} ") for t in topics for k in t.keywords if " " in k or "-" in k]
+        self.parts = [(t.topic_id, k) for t in topics for k in t.keywords if " " not in k and "-" not in k and len(k) >= COMPOUND_MIN]
+        self.words = [
+            (t.topic_id, k, stem(k)) for t in topics for k in t.keywords if " " not in k and "-" not in k and len(k) < COMPOUND_MIN
+        ]
 
     def scores(self, text: str) -> dict[str, int]:
         norm = normalise(text)
-        tokens = norm.split()
+        padded = f" {norm} "
+        tokens = set(norm.split())
         stems = {stem(token) for token in tokens}
         counts: dict[str, int] = {}
-        for topic_id, term in self.terms:
-            if self._matches(term, norm, tokens, stems):
-                counts[topic_id] = counts.get(topic_id, 0) + 1
+        hits = [t for t, phrase in self.phrases if phrase in padded]
+        hits += [t for t, part in self.parts if part in norm]  # a space-free term inside the text lies inside one word
+        hits += [t for t, word, word_stem in self.words if word in tokens or word_stem in stems]
+        for topic_id in hits:
+            counts[topic_id] = counts.get(topic_id, 0) + 1
         return counts
-
-    @staticmethod
-    def _matches(term: str, norm: str, tokens: list[str], stems: set[str]) -> bool:
-        if " " in term or "-" in term:
-            return f" {normalise(term)} " in f" {norm} "
-        if len(term) >= COMPOUND_MIN:
-            return term in norm  # a space-free term found in the text lies inside one word: a compound
-        return term in tokens or stem(term) in stems
 
 
 @dataclass
@@ -178,10 +177,10 @@ def _rank_one(pledge, path, scores, taxonomy, overrides, chosen, order) -> _Choi
     if parent and parent in chosen:
         return _Choice(chosen[parent].topic_id, "parent", chosen[parent].score)
     for depth, title in enumerate(path):
-        topic_id = taxonomy.heading_topic.get(normalise(title))
+        topic_id = taxonomy.heading_topic.get(title)
         if topic_id:
             return _Choice(topic_id, "heading", 1.0 if depth == 0 else 0.9)
-    prior = next((taxonomy.broad_topic[normalise(t)] for t in path if normalise(t) in taxonomy.broad_topic), None)
+    prior = next((taxonomy.broad_topic[t] for t in path if t in taxonomy.broad_topic), None)
     if scores:
         best = max(scores.values())
         leaders = sorted((t for t, s in scores.items() if s == best), key=lambda t: (t != prior, order[t]))
@@ -205,13 +204,13 @@ def _rank_two(scores: dict[str, int], first: str, order: dict[str, int]) -> _Cho
 
 
 def _section_paths(sections: pl.DataFrame) -> dict[str, list[str]]:
-    """Each section's titles from itself up to its chapter (deepest first)."""
+    """Each section's normalised titles from itself up to its chapter (deepest first), as the taxonomy keys them."""
     by_id = {r["section_id"]: r for r in sections.iter_rows(named=True)}
     paths: dict[str, list[str]] = {}
     for section_id in by_id:
         path, current = [], section_id
         while current:
-            path.append(by_id[current]["title"])
+            path.append(normalise(by_id[current]["title"]))
             current = by_id[current]["parent_section_id"]
         paths[section_id] = path
     return paths

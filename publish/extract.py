@@ -240,7 +240,7 @@ class _Parser:
 
     def _bullet(self, line: Line) -> None:
         sub = _is_sub_bullet(line.text) and self.top_item is not None
-        kind = {"pledge": "pledge", "context": "context", "strategy": "strategy"}.get(self.list_kind or "", "pledge")
+        kind = self.list_kind or "pledge"  # a list with no lead-in promises
         if sub:
             parent = self.top_item
             kind = "sub_pledge" if kind == "pledge" else kind
@@ -270,10 +270,15 @@ class _Parser:
         """A heading right above a describing lead-in, with nothing under it yet, titles a fact box."""
         if not self.section:  # None, or the first heading: no outer section to return to
             return False
-        heading = self.headings[self.section]
-        between = [ln for ln in self.lines if heading.line < ln.number < self.lines[index].number]
-        has_items = any(item.section == self.section for item in self.items)
-        return not has_items and not any(ln.blank for ln in between)
+        heading_line = self.headings[self.section].line
+        if any(item.section == self.section for item in self.items):
+            return False
+        back = index - 1  # the lines between the heading and the lead-in: no paragraph break allowed
+        while back >= 0 and self.lines[back].number > heading_line:
+            if self.lines[back].blank:
+                return False
+            back -= 1
+        return True
 
     def _open_box(self) -> None:
         heading = self.headings[self.section]
@@ -382,7 +387,6 @@ class _Parser:
         self.items.append(Item("goal", self.section, None, list(goal_lines)))
         self.goal = len(self.items) - 1
         self.top_item = None
-        self.item = None
         self.list_kind = "strategy"
         self.previous = "leadin"
         return end + 1

@@ -6,12 +6,12 @@ The record describes every release file with its size and checksum. It is not in
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
 from pathlib import Path
 
+from publish.package import file_hash
 from publish.sources import Corpus
 
 DCAT_NAME = "dcat-ap-no.jsonld"
@@ -48,10 +48,6 @@ def release_names(version: str, name: str) -> dict[str, str]:
     }
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def write_release(corpus: Corpus, out_dir: Path) -> list[Path]:
     """Copy the outputs under versioned names into out_dir/release and write SHA256SUMS."""
     release = out_dir / "release"
@@ -61,7 +57,7 @@ def write_release(corpus: Corpus, out_dir: Path) -> list[Path]:
         if (out_dir / source).exists():
             shutil.copyfile(out_dir / source, release / target)
             written.append(release / target)
-    sums = "".join(f"{sha256(p)}  {p.name}\n" for p in sorted(written))
+    sums = "".join(f"{file_hash(p)}  {p.name}\n" for p in sorted(written))
     (release / "SHA256SUMS").write_text(sums, encoding="utf-8")
     return written
 
@@ -116,7 +112,7 @@ def _distribution(path: Path, dataset, base_url: str) -> dict:
         "spdx:checksum": {
             "@type": "spdx:Checksum",
             "spdx:algorithm": {"@id": "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"},
-            "spdx:checksumValue": sha256(path),
+            "spdx:checksumValue": file_hash(path),
         },
         "dct:license": {"@id": EU_LICENCES.get(dataset.license, dataset.license_path)},
     }

@@ -7,12 +7,12 @@ file:// with no server, and each source text with an anchor per line that every 
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from publish.booklet import BookletModel, Item
+from publish.package import file_hash
 from publish.release import release_names
 from publish.sources import Corpus
 from publish.templating import render
@@ -69,7 +69,7 @@ def _all_items(chapter) -> list[Item]:
 def _download(path: Path) -> Download:
     size = path.stat().st_size
     human = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
-    return Download(path.name, f"../release/{path.name}", human.replace(".", ","), hashlib.sha256(path.read_bytes()).hexdigest())
+    return Download(path.name, f"../release/{path.name}", human.replace(".", ","), file_hash(path))
 
 
 def write_site(corpus: Corpus, model: BookletModel, out_dir: Path, templates: Path) -> int:

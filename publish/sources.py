@@ -70,8 +70,8 @@ class Corpus:
     seeds_dir: Path = field(default=Path("seeds"))
 
 
-def read_toml(path: Path) -> dict:
-    """Parse a TOML file, turning a syntax error into an InputError with its line."""
+def read_toml(path: Path) -> tuple[dict, str]:
+    """Parse a TOML file, turning a syntax error into an InputError with its line; also its text."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -79,7 +79,7 @@ def read_toml(path: Path) -> dict:
     except UnicodeDecodeError as err:
         raise InputError(path, f"not valid UTF-8 at byte {err.start}", hint="save the file as UTF-8") from None
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as err:
         line = getattr(err, "lineno", None) or _line_from_message(str(err))
         raise InputError(path, f"malformed TOML: {err.msg if hasattr(err, 'msg') else err}", line=line) from None
@@ -123,8 +123,7 @@ def split_lines(text: str) -> tuple[str, ...]:
 def load_corpus(seeds_dir: Path) -> Corpus:
     """Read and validate the manifest, then every text it names."""
     manifest_path = seeds_dir / MANIFEST_NAME
-    data = read_toml(manifest_path)
-    manifest_text = manifest_path.read_text(encoding="utf-8")
+    data, manifest_text = read_toml(manifest_path)
     dataset = _dataset(data, manifest_path)
     actors = _actors(data, manifest_path, manifest_text)
     documents = _documents(data, manifest_path, manifest_text, {a.actor_id for a in actors}, seeds_dir)

@@ -53,11 +53,13 @@ class _Known:
 
     def __init__(self) -> None:
         self.candidates: list[_Candidate] = []
+        self.norms: list[str] = []  # the candidates' normalised texts, kept for rapidfuzz's batch search
         self.ids: list[str] = []
         self.exact: dict[str, str] = {}
 
     def add(self, candidate: _Candidate, pledge_id: str) -> None:
         self.candidates.append(candidate)
+        self.norms.append(candidate.norm)
         self.ids.append(pledge_id)
         self.exact.setdefault(candidate.norm, pledge_id)
 
@@ -65,8 +67,7 @@ class _Known:
         """The id and ratio of the closest known pledge that this text merely rewords."""
         if candidate.norm in self.exact:
             return self.exact[candidate.norm], 100.0
-        norms = [known.norm for known in self.candidates]
-        hits = process.extract(candidate.norm, norms, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_RATIO, limit=None)
+        hits = process.extract(candidate.norm, self.norms, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_RATIO, limit=None)
         for _, score, index in sorted(hits, key=lambda hit: (-hit[1], hit[2])):
             shorter, longer = sorted((candidate, self.candidates[index]), key=lambda c: len(c.norm))
             if shorter.stems <= longer.stems:
