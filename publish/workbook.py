@@ -2,6 +2,9 @@
 
 Sheets: "Les meg" (what this is, sources, licence), "Sammenligning" (topic x actor), then one real
 Excel table per package resource with Norwegian headers and the field descriptions as comments.
+The workbook is written in openpyxl's write-only mode: rows stream to disk as they are made, so time
+and memory grow with the rows, not with a sheet held whole (1.4 s -> 0.5 s here, and a 100x corpus
+no longer needs gigabytes). Column widths and styles are therefore decided before a sheet's rows.
 Byte-identical between builds: document properties and zip entry times come from the data.
 """
 
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 import zipfile
 from copy import copy
 from datetime import datetime
@@ -21,9 +25,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.table import Table, TableStyleInfo
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from publish import schema
 from publish.sources import Corpus
@@ -53,20 +57,52 @@ def write_text(cell: Cell, value) -> None:
         cell.data_type = "s"
 
 
+class Styles:
+    """The workbook's few cell styles, each registered once. Cells get a copy of a style's index array
+    instead of style objects: openpyxl hashes every style object it is given, once per cell."""
+
+    def __init__(self, sheet) -> None:
+        self._sheet = sheet
+        self.header = self._make(font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP)
+        self.wrap = self._make(alignment=WRAP)
+        self.top = self._make(alignment=TOP)
+        self.bold_wrap = self._make(font=Font(bold=True), alignment=WRAP)
+        self.link_wrap = self._make(font=LINK_FONT, alignment=WRAP)
+        self.link_top = self._make(font=LINK_FONT, alignment=TOP)
+        self.title = self._make(font=Font(bold=True, size=14))
+        self.heading = self._make(font=Font(bold=True, size=11))
+
+    def _make(self, **attributes) -> StyleArray:
+        cell = Cell(self._sheet)
+        for name, value in attributes.items():
+            setattr(cell, name, value)
+        return cell._style
+
+    @staticmethod
+    def cell(sheet, value, style: StyleArray | None = None) -> Cell:
+        """A cell for a row of `sheet` (which collects its hyperlink); append sets its row and column."""
+        cell = Cell(sheet, row=1, column=1)
+        write_text(cell, value)
+        if style is not None:
+            cell._style = copy(style)
+        return cell
+
+
 def build_workbook(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[str, schema.Table]) -> Workbook:
-    workbook = Workbook()
-    readme = workbook.active
-    readme.title = README_SHEET
-    _readme(readme, corpus, frames, tables)
-    _comparison(workbook.create_sheet(COMPARISON_SHEET), frames)
+    """A write-only workbook with every sheet's rows already streamed; save it with save_workbook."""
+    workbook = Workbook(write_only=True)
+    readme = workbook.create_sheet(README_SHEET)
+    styles = Styles(readme)
+    _readme(readme, styles, corpus, frames, tables)
+    _comparison(workbook.create_sheet(COMPARISON_SHEET), styles, frames)
     rows_of = {name: _row_index(frames[name], table) for name, table in tables.items()}
     for name, table in tables.items():
-        _data_sheet(workbook.create_sheet(sheet_title(table)), frames[name], table, tables, rows_of)
+        _data_sheet(workbook.create_sheet(sheet_title(table)), styles, frames[name], table, tables, rows_of)
     _properties(workbook, corpus)
     return workbook
 
 
-def _readme(sheet: Worksheet, corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[str, schema.Table]) -> None:
+def _readme(sheet, styles: Styles, corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[str, schema.Table]) -> None:
     dataset = corpus.dataset
     lines: list[tuple[str, str]] = [
         (dataset.title, ""),
@@ -89,14 +125,11 @@ def _readme(sheet: Worksheet, corpus: Corpus, frames: dict[str, pl.DataFrame], t
     lines += [("", ""), ("Kilder", "")]
     for d in corpus.documents:
         lines.append((d.title, f"{d.period or 'uten periode'} · {d.rights} · SHA-256 {d.sha256}"))
-    for row, (label, text) in enumerate(lines, start=1):
-        write_text(sheet.cell(row, 1), label)
-        write_text(sheet.cell(row, 2), text)
-        sheet.cell(row, 2).alignment = WRAP
-        if label and not text or label == dataset.title:
-            sheet.cell(row, 1).font = Font(bold=True, size=14 if row == 1 else 11)
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 100
+    for row, (label, text) in enumerate(lines, start=1):
+        label_style = styles.title if row == 1 else styles.heading if label and not text else None
+        sheet.append([styles.cell(sheet, label, label_style), styles.cell(sheet, text, styles.wrap)])
 
 
 def comparison_rows(frames: dict[str, pl.DataFrame]) -> tuple[list[str], list[list]]:
@@ -127,33 +160,18 @@ def _actor_heading(actor: dict) -> str:
     return actor["name"]
 
 
-def _comparison(sheet: Worksheet, frames: dict[str, pl.DataFrame]) -> None:
+def _comparison(sheet, styles: Styles, frames: dict[str, pl.DataFrame]) -> None:
     header, rows = comparison_rows(frames)
-    for column, title in enumerate(header, start=1):
-        _header_cell(sheet.cell(1, column), title)
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(row, start=1):
-            cell = sheet.cell(r, c)
-            write_text(cell, value)
-            cell.alignment = WRAP
-    for r in (len(rows) + 1,):
-        for c in range(1, len(header) + 1):
-            sheet.cell(r, c).font = Font(bold=True)
     sheet.column_dimensions["A"].width = 28
     for c in range(2, len(header) - 1):
         sheet.column_dimensions[get_column_letter(c)].width = 70
     for c in (len(header) - 1, len(header)):
         sheet.column_dimensions[get_column_letter(c)].width = 9
     sheet.freeze_panes = "B2"
-
-
-def _header_cell(cell: Cell, title: str, comment: str | None = None) -> None:
-    write_text(cell, title)
-    cell.font = HEADER_FONT
-    cell.fill = HEADER_FILL
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    if comment:
-        cell.comment = Comment(comment, "Datasettet")
+    sheet.append([styles.cell(sheet, title, styles.header) for title in header])
+    for index, row in enumerate(rows, start=1):
+        style = styles.bold_wrap if index == len(rows) else styles.wrap  # the last row holds the totals
+        sheet.append([styles.cell(sheet, value, style) for value in row])
 
 
 def _row_index(frame: pl.DataFrame, table: schema.Table) -> dict[str, int]:
@@ -163,54 +181,63 @@ def _row_index(frame: pl.DataFrame, table: schema.Table) -> dict[str, int]:
     return {key: row for row, key in enumerate(frame[table.primary_key[0]].to_list(), start=2)}
 
 
-def _data_sheet(sheet: Worksheet, frame: pl.DataFrame, table: schema.Table, tables: dict, rows_of: dict) -> None:
-    for column, f in enumerate(table.fields, start=1):
-        _header_cell(sheet.cell(1, column), f.title, f"{f.name}: {f.description}")
-    widths = [len(f.title) for f in table.fields]
-    linked: list[Cell] = []
-    for r, values in enumerate(frame.iter_rows(), start=2):
-        for c, (f, value) in enumerate(zip(table.fields, values, strict=True), start=1):
-            cell = sheet.cell(r, c)
-            write_text(cell, value)
-            widths[c - 1] = max(widths[c - 1], len(str(value)) if value is not None else 0)
-            if _link(cell, f.name, value, table, tables, rows_of):
-                linked.append(cell)
-    for c in range(1, len(table.fields) + 1):
-        letter = get_column_letter(c)
-        sheet.column_dimensions[letter].width = min(MAX_WIDTH, widths[c - 1] + 2)
-        _style_all(sheet[letter][1:], alignment=WRAP if widths[c - 1] > LONG_TEXT else TOP)
-    _style_all(linked, font=LINK_FONT)
-    last = f"{get_column_letter(len(table.fields))}{max(frame.height, 1) + 1}"
-    excel_table = Table(displayName=table.name, ref=f"A1:{last}")
-    excel_table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    sheet.add_table(excel_table)
+def _widths(frame: pl.DataFrame, table: schema.Table) -> list[int]:
+    """Characters of each column's longest value or title, measured before any row is written."""
+    longest = frame.select(pl.col(f.name).cast(pl.String).str.len_chars().max() for f in table.fields).row(0) if frame.height else ()
+    return [max(len(f.title), n or 0) for f, n in zip(table.fields, longest or [0] * len(table.fields), strict=True)]
+
+
+def _data_sheet(sheet, styles: Styles, frame: pl.DataFrame, table: schema.Table, tables: dict, rows_of: dict) -> None:
+    widths = _widths(frame, table)
+    for c, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = min(MAX_WIDTH, width + 2)
     sheet.freeze_panes = "A2"
+    wraps = [width > LONG_TEXT for width in widths]
+    plain = [styles.wrap if wrap else styles.top for wrap in wraps]
+    linked = [styles.link_wrap if wrap else styles.link_top for wrap in wraps]
+    targets = [_link_target(f.name, table, tables) for f in table.fields]
+    sheet.append([_header_cell(sheet, styles, f.title, f"{f.name}: {f.description}") for f in table.fields])
+    for values in frame.iter_rows():
+        row = []
+        for c, value in enumerate(values):
+            target_row = rows_of[targets[c]].get(value) if targets[c] and value is not None else None
+            if target_row is None:
+                row.append(styles.cell(sheet, value, plain[c]))
+                continue
+            cell = styles.cell(sheet, value, linked[c])
+            cell.hyperlink = Hyperlink(ref="", location=f"'{sheet_title(tables[targets[c]])}'!A{target_row}", display=str(value))
+            row.append(cell)
+        sheet.append(row)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="In write-only mode you must add table columns manually")
+        sheet.add_table(_excel_table(table, frame.height))
 
 
-def _style_all(cells, **style) -> None:
-    """Give many cells one more style attribute. openpyxl hashes a style object per assignment, which
-    was half the workbook's time; cells that share a style array share it by copy instead."""
-    done: dict[tuple, StyleArray] = {}
-    for cell in cells:
-        key = tuple(cell._style) if cell._style is not None else ()
-        if key not in done:
-            for name, value in style.items():
-                setattr(cell, name, value)
-            done[key] = copy(cell._style)
-        else:
-            cell._style = copy(done[key])
+def _excel_table(table: schema.Table, rows: int) -> Table:
+    """A real Excel table over the sheet; write-only mode needs its columns named here."""
+    ref = f"A1:{get_column_letter(len(table.fields))}{max(rows, 1) + 1}"
+    excel_table = Table(
+        displayName=table.name,
+        ref=ref,
+        autoFilter=AutoFilter(ref=ref),
+        tableColumns=[TableColumn(id=i, name=f.title) for i, f in enumerate(table.fields, start=1)],
+    )
+    excel_table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    return excel_table
 
 
-def _link(cell: Cell, column: str, value, table: schema.Table, tables: dict, rows_of: dict) -> bool:
-    """Ids of related rows link to that row's sheet (a pledge's document -> its row in Dokumenter)."""
+def _header_cell(sheet, styles: Styles, title: str, comment: str) -> Cell:
+    cell = styles.cell(sheet, title, styles.header)
+    cell.comment = Comment(comment, "Datasettet")
+    return cell
+
+
+def _link_target(column: str, table: schema.Table, tables: dict) -> str | None:
+    """The table an id column links to (a pledge's document -> its row in Dokumenter), if any."""
     target = LINKS.get(column) or ("pledges" if column.startswith("pledge_id") or column == "parent_pledge_id" else None)
-    if value is None or target is None or target == table.name or target not in tables:
-        return False
-    row = rows_of[target].get(value)
-    if row is None:
-        return False
-    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet_title(tables[target])}'!A{row}", display=str(value))
-    return True
+    if target is None or target == table.name or target not in tables:
+        return None
+    return target
 
 
 def _properties(workbook: Workbook, corpus: Corpus) -> None:
