@@ -5,8 +5,11 @@ A5 booklet on A4 for a home printer. Everything printed comes from the tables an
 from __future__ import annotations
 
 import copy
+import gc
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -282,6 +285,23 @@ class _Collect(logging.Handler):
             self.messages.append(message)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause CPython's cycle collector while WeasyPrint lays out and writes.
+
+    The layout makes millions of boxes that live until the PDF is written, and every full collection
+    rescans them all, and the build's own tables with them: 10-25 % of the layout time here, for no
+    garbage (peak RSS grows by about 6 %). Objects made before are frozen, so later collections skip them.
+    """
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str, templates: Path = TEMPLATES) -> Rendered:
     """Lay out and write the PDF. Only files under report_templates/ are fetched."""
     from weasyprint import HTML, Attachment
@@ -295,14 +315,15 @@ def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str, tem
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     logger.propagate = False
+    stamp = datetime.fromisoformat(date).replace(tzinfo=UTC)
     try:
-        document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=fetcher).render()
-        stamp = datetime.fromisoformat(date).replace(tzinfo=UTC)
-        files = [
-            Attachment(string=p.read_bytes(), name=p.name, description=p.name, url_fetcher=fetcher, created=stamp, modified=stamp)
-            for p in attachments
-        ]
-        document.write_pdf(pdf_path, pdf_variant="pdf/ua-1", attachments=files, pdf_identifier=date.encode(), uncompressed_pdf=False)
+        with _collector_paused():
+            document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=fetcher).render()
+            files = [
+                Attachment(string=p.read_bytes(), name=p.name, description=p.name, url_fetcher=fetcher, created=stamp, modified=stamp)
+                for p in attachments
+            ]
+            document.write_pdf(pdf_path, pdf_variant="pdf/ua-1", attachments=files, pdf_identifier=date.encode(), uncompressed_pdf=False)
     except FatalURLFetchingError as err:
         raise InputError(
             templates, f"a file the booklet needs cannot be loaded: {err.__cause__ or err}", hint="check report_templates/ (fonts, CSS)"

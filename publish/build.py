@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
 
@@ -15,9 +13,11 @@ import polars as pl
 
 from publish import classify, evaluate, extract, package, relate, release, schema, sources, tables
 from publish.errors import InputError
+from publish.helper import Helper, Job
 from publish.outputs import staged_dir, staged_files
 
 T = TypeVar("T")
+A5_PAGES = ".report-a5.pdf"  # the A5 layout of the booklet, removed once imposed
 
 
 @dataclass
@@ -43,10 +43,13 @@ class StageLog:
     def run(self, name: str, func: Callable[[], T], describe: Callable[[T], str] = lambda _: "") -> T:
         start = time.perf_counter()
         result = func()
-        elapsed = time.perf_counter() - start
-        self.timings[name] = elapsed
-        self.echo(f"{name:<12} {elapsed * 1000:8.0f} ms  {describe(result)}".rstrip())
+        self.record(name, time.perf_counter() - start, describe(result))
         return result
+
+    def record(self, name: str, seconds: float, text: str) -> None:
+        """A stage's line; also for a job the helper ran, timed where it ran."""
+        self.timings[name] = seconds
+        self.echo(f"{name:<12} {seconds * 1000:8.0f} ms  {text}".rstrip())
 
 
 def _counts(frames: dict[str, pl.DataFrame]) -> str:
@@ -54,9 +57,37 @@ def _counts(frames: dict[str, pl.DataFrame]) -> str:
 
 
 def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, pl.DataFrame]:
-    """Run every stage; outputs appear only if all of them succeed."""
+    """Run every stage; outputs appear only if all of them succeed.
+
+    The helper process takes the one long job nothing else waits on: the A5 layout when report.pdf
+    is A4, otherwise the package validation, which then runs while the workbook is written.
+    """
     paths = paths or Paths()
     log = log or StageLog()
+    a5_aside = paths.report and paths.paper != "a5"
+    with Helper(warm_up="publish.booklet" if a5_aside else "publish.package") as helper:
+        corpus, frames, automatic = _data(paths, log)
+        labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
+        scores = log.run(
+            "evaluate", lambda: evaluate.evaluate(labels, frames["pledges"], frames["pledge_topics"], automatic), _describe_scores
+        )
+        with staged_dir(paths.package) as package_dir, staged_files(paths.out) as out_dir:
+            report = _start_report(corpus, frames, scores.as_dict(), paths, out_dir, log, helper if a5_aside else None)
+            _write_data(corpus, frames, scores, package_dir, out_dir, log, None if a5_aside else helper)
+            if report is not None:
+                _finish_report(report, corpus, out_dir, log)
+            log.run(
+                "release",
+                lambda: _release(corpus, out_dir, package_dir),
+                lambda files: f"release/ with {len(files)} files, SHA256SUMS, {release.DCAT_NAME}",
+            )
+            if report is not None:
+                log.run("site", lambda: _site(corpus, report.model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
+    return frames
+
+
+def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.DataFrame], pl.DataFrame]:
+    """Seeds to tables: the corpus, every table of the contract, and the automatic relations alone."""
     corpus = log.run("sources", lambda: sources.load_corpus(paths.seeds), lambda c: f"{len(c.documents)} documents, {len(c.actors)} actors")
     extractions = log.run("extract", lambda: _extract_all(corpus), lambda e: f"{sum(len(x.items) for x in e.values())} items")
     frames = log.run("tables", lambda: tables.build_tables(corpus, extractions), _counts)
@@ -66,26 +97,33 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         lambda: _relations(paths.seeds, frames),
         lambda auto: f"{frames['relations'].height} relations ({auto.height} automatic)",
     )
-    labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
-    scores = log.run("evaluate", lambda: evaluate.evaluate(labels, frames["pledges"], frames["pledge_topics"], automatic), _describe_scores)
+    return corpus, frames, automatic
+
+
+def _write_data(corpus, frames, scores, package_dir: Path, out_dir: Path, log: StageLog, helper: Helper | None) -> None:
+    """The package, validated (in the helper, if given, while the zip and the workbook are written), and the workbook."""
     contract = {t.name: t for t in schema.ALL_TABLES}
-    with staged_dir(paths.package) as package_dir, staged_files(paths.out) as out_dir:
-        log.run("package", lambda: package.write_package(corpus, frames, contract, package_dir), lambda _: f"{len(contract)} resources")
-        (out_dir / "evaluation.json").write_text(json.dumps(scores.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        errors = log.run("validate", lambda: package.validate_package(package_dir / "datapackage.json"), lambda e: f"{len(e)} errors")
-        if errors:
-            raise InputError(package_dir / "datapackage.json", "the built package is invalid:\n  " + "\n  ".join(errors[:20]))
-        log.run("zip", lambda: package.write_zip(package_dir, out_dir / "datapackage.zip"), lambda _: "datapackage.zip")
-        log.run("workbook", lambda: _workbook(corpus, frames, contract, out_dir / "workbook.xlsx"), lambda n: f"workbook.xlsx, {n} sheets")
-        model = _report(corpus, frames, scores.as_dict(), paths, out_dir, log) if paths.report else None
-        log.run(
-            "release",
-            lambda: _release(corpus, out_dir, package_dir),
-            lambda files: f"release/ with {len(files)} files, SHA256SUMS, {release.DCAT_NAME}",
-        )
-        if model is not None:
-            log.run("site", lambda: _site(corpus, model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
-    return frames
+    descriptor = package_dir / "datapackage.json"
+    log.run("package", lambda: package.write_package(corpus, frames, contract, package_dir), lambda _: f"{len(contract)} resources")
+    (out_dir / "evaluation.json").write_text(json.dumps(scores.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    validation = helper.submit(package.validate_package, descriptor) if helper else None
+    if validation is None:
+        _check(log.run("validate", lambda: package.validate_package(descriptor), _errors), descriptor)
+    log.run("zip", lambda: package.write_zip(package_dir, out_dir / "datapackage.zip"), lambda _: "datapackage.zip")
+    log.run("workbook", lambda: _workbook(corpus, frames, contract, out_dir / "workbook.xlsx"), lambda n: f"workbook.xlsx, {n} sheets")
+    if validation is not None:
+        errors, seconds = validation.wait()
+        log.record("validate", seconds, f"{_errors(errors)} (in the helper process)")
+        _check(errors, descriptor)
+
+
+def _errors(errors: list[str]) -> str:
+    return f"{len(errors)} errors"
+
+
+def _check(errors: list[str], descriptor: Path) -> None:
+    if errors:
+        raise InputError(descriptor, "the built package is invalid:\n  " + "\n  ".join(errors[:20]))
 
 
 def _release(corpus: sources.Corpus, out_dir: Path, package_dir: Path) -> list[Path]:
@@ -101,38 +139,51 @@ def _site(corpus: sources.Corpus, model, out_dir: Path, templates: Path) -> int:
     return site.write_site(corpus, model, out_dir, templates)
 
 
-def _report(corpus: sources.Corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog):
-    """report.html and report.pdf on the chosen paper, and the A5 pages imposed as report-booklet.pdf."""
+@dataclass
+class _Report:
+    """A booklet under way: its model, report.html, and the A5 layout running in the helper (if any)."""
+
+    model: object
+    html: str
+    templates: Path
+    a5_job: Job | None
+
+
+def _start_report(
+    corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog, helper: Helper | None
+) -> _Report | None:
+    """Write report.html and hand the A5 layout to the helper before anything else, as it takes longest."""
+    if not paths.report:
+        return None
     from publish import booklet
 
-    paper, templates = paths.paper, paths.templates
+    model = booklet.BookletModel(corpus, frames, evaluation, paths.paper)
+    html = log.run("html", lambda: booklet.render_html(model, paths.templates), lambda h: f"report.html, {len(h) // 1024} KiB")
+    (out_dir / "report.html").write_text(html, encoding="utf-8")
+    job = None
+    if helper is not None:
+        html_a5 = booklet.render_html(model.on_paper("a5"), paths.templates)
+        job = helper.submit(booklet.write_pdf, html_a5, out_dir / A5_PAGES, [], corpus.dataset.created, paths.templates)
+    return _Report(model, html, paths.templates, job)
+
+
+def _finish_report(report: _Report, corpus: sources.Corpus, out_dir: Path, log: StageLog) -> None:
+    """report.pdf with the zip and the workbook attached; then the A5 pages imposed as report-booklet.pdf."""
+    from publish import booklet
+
     attachments = [out_dir / "datapackage.zip", out_dir / "workbook.xlsx"]
     date = corpus.dataset.created
-    model = booklet.BookletModel(corpus, frames, evaluation, paper)
-    html = log.run("html", lambda: booklet.render_html(model, templates), lambda h: f"report.html, {len(h) // 1024} KiB")
-    (out_dir / "report.html").write_text(html, encoding="utf-8")
-    a5 = out_dir / "report.pdf" if paper == "a5" else out_dir / ".report-a5.pdf"
-    # The A5 layout runs in a second process while this one lays out report.pdf: two cores, one wait.
-    # The helper ignores Ctrl-C; this process handles it and stops the helper at once.
-    pool = get_context("spawn").Pool(1, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
-    try:
-        pending = None
-        if paper != "a5":
-            html_a5 = booklet.render_html(model.on_paper("a5"), templates)
-            pending = pool.apply_async(booklet.write_pdf, (html_a5, a5, [], date, templates))
-        log.run("pdf", lambda: booklet.write_pdf(html, out_dir / "report.pdf", attachments, date, templates), _rendered("report.pdf"))
-        if pending is not None:
-            log.run("pdf-a5", pending.get, _rendered("A5 pages (laid out in parallel)"))
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    log.run(
+        "pdf", lambda: booklet.write_pdf(report.html, out_dir / "report.pdf", attachments, date, report.templates), _rendered("report.pdf")
+    )
+    a5 = out_dir / "report.pdf"
+    if report.a5_job is not None:
+        rendered, seconds = report.a5_job.wait()
+        log.record("pdf-a5", seconds, _rendered("A5 pages (in the helper process)")(rendered))
+        a5 = out_dir / A5_PAGES
     log.run("impose", lambda: booklet.impose_booklet(a5, out_dir / "report-booklet.pdf"), lambda n: f"report-booklet.pdf, {n} A4 sides")
-    if a5.name.startswith("."):
+    if a5.name == A5_PAGES:
         a5.unlink()
-    return model
 
 
 def _rendered(name: str) -> Callable:
