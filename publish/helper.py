@@ -32,9 +32,8 @@ class Job(Generic[T]):
     def wait(self) -> tuple[T, float]:
         try:
             ok, value = self._helper.connection.recv()
-        except EOFError:
-            self._helper.process.join(timeout=5)  # its pipe closes a moment before its exit code is known
-            raise HelperDied(f"the helper process stopped (exit code {self._helper.process.exitcode})") from None
+        except (EOFError, OSError):
+            raise self._helper.died() from None
         if not ok:
             raise value
         return value
@@ -51,8 +50,15 @@ class Helper:
         child.close()
 
     def submit(self, func: Callable[..., T], *args) -> Job[T]:
-        self.connection.send((func, args))
+        try:
+            self.connection.send((func, args))
+        except OSError:
+            raise self.died() from None
         return Job(self)
+
+    def died(self) -> HelperDied:
+        self.process.join(timeout=5)  # its pipe closes a moment before its exit code is known
+        return HelperDied(f"the helper process stopped (exit code {self.process.exitcode})")
 
     def __enter__(self) -> Helper:
         return self
