@@ -150,12 +150,12 @@ class _TextResolver:
 
     def __init__(self, pledges: pl.DataFrame):
         self.ids = set(pledges["pledge_id"])
-        self.texts = list(zip(pledges["pledge_id"], pledges["text"], strict=True))
+        self.pledges = pledges.select("pledge_id", "text")
 
     def resolve(self, key: str, path: Path, line: int) -> str:
         if key in self.ids:
             return key
-        hits = [pid for pid, text in self.texts if text.startswith(key)]
+        hits = self.pledges.filter(pl.col("text").str.starts_with(key))["pledge_id"].to_list()
         if len(hits) != 1:
             what = "no pledge" if not hits else f"{len(hits)} pledges"
             raise InputError(path, f"{what} found for {key[:60]!r}", line=line, hint="give a pledge_id or a longer text beginning")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 
 import snowballstemmer
 
@@ -30,9 +30,13 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
-@lru_cache(maxsize=65536)
+@cache
 def stem(word: str) -> str:
     """Norwegian Snowball stem of one lower-case word.
+
+    Cached without a bound: three stages stem every token, Snowball is pure Python, and a corpus's
+    vocabulary is far smaller than its tokens. A bound of 65,536 thrashed on the 100x benchmark
+    corpus (219,000 distinct words), which then re-stemmed every token (topics 180x slower than 1x).
 
     >>> stem("sektorer"), stem("sektoren")
     ('sektor', 'sektor')
