@@ -65,24 +65,28 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     paths = paths or Paths()
     log = log or StageLog()
     a5_aside = paths.report and paths.paper != "a5"
-    with Helper(warm_up="publish.booklet" if a5_aside else "publish.package") as helper:
+    # The helper is stopped before the staging folders are removed, so it never writes into a removed one.
+    with (
+        staged_dir(paths.package) as package_dir,
+        staged_files(paths.out) as out_dir,
+        Helper(warm_up="publish.booklet" if a5_aside else "publish.package") as helper,
+    ):
         corpus, frames, automatic = _data(paths, log)
         labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
         scores = log.run(
             "evaluate", lambda: evaluate.evaluate(labels, frames["pledges"], frames["pledge_topics"], automatic), _describe_scores
         )
-        with staged_dir(paths.package) as package_dir, staged_files(paths.out) as out_dir:
-            report = _start_report(corpus, frames, scores.as_dict(), paths, out_dir, log, helper if a5_aside else None)
-            _write_data(corpus, frames, scores, package_dir, out_dir, log, None if a5_aside else helper)
-            if report is not None:
-                _finish_report(report, corpus, out_dir, log)
-            log.run(
-                "release",
-                lambda: _release(corpus, out_dir, package_dir),
-                lambda files: f"release/ with {len(files)} files, SHA256SUMS, {release.DCAT_NAME}",
-            )
-            if report is not None:
-                log.run("site", lambda: _site(corpus, report.model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
+        report = _start_report(corpus, frames, scores.as_dict(), paths, out_dir, log, helper if a5_aside else None)
+        _write_data(corpus, frames, scores, package_dir, out_dir, log, None if a5_aside else helper)
+        if report is not None:
+            _finish_report(report, corpus, out_dir, log)
+        log.run(
+            "release",
+            lambda: _release(corpus, out_dir, package_dir),
+            lambda files: f"release/ with {len(files)} files, SHA256SUMS, {release.DCAT_NAME}",
+        )
+        if report is not None:
+            log.run("site", lambda: _site(corpus, report.model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
     return frames
 
 
