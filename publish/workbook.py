@@ -2,9 +2,9 @@
 
 Sheets: "Les meg" (what this is, sources, licence), "Sammenligning" (topic x actor), then one real
 Excel table per package resource with Norwegian headers and the field descriptions as comments.
-The workbook is written in openpyxl's write-only mode: rows stream to disk as they are made, so time
-and memory grow with the rows, not with a sheet held whole (1.4 s -> 0.5 s here, and a 100x corpus
-no longer needs gigabytes). Column widths and styles are therefore decided before a sheet's rows.
+The workbook is written in openpyxl's write-only mode: rows stream to disk as they are made, so memory
+does not grow with a sheet held whole (peak RSS of the 100x benchmark: 1948 MB -> 971 MB; the time is
+the same). Column widths and styles are therefore decided before a sheet's rows are written.
 Byte-identical between builds: document properties and zip entry times come from the data.
 """
 
