@@ -183,8 +183,8 @@ def _row_index(frame: pl.DataFrame, table: schema.Table) -> dict[str, int]:
 
 def _widths(frame: pl.DataFrame, table: schema.Table) -> list[int]:
     """Characters of each column's longest value or title, measured before any row is written."""
-    longest = frame.select(pl.col(f.name).cast(pl.String).str.len_chars().max() for f in table.fields).row(0) if frame.height else ()
-    return [max(len(f.title), n or 0) for f, n in zip(table.fields, longest or [0] * len(table.fields), strict=True)]
+    longest = frame.select(pl.col(f.name).cast(pl.String).str.len_chars().max() for f in table.fields).row(0)  # None when empty
+    return [max(len(f.title), n or 0) for f, n in zip(table.fields, longest, strict=True)]
 
 
 def _data_sheet(sheet, styles: Styles, frame: pl.DataFrame, table: schema.Table, tables: dict, rows_of: dict) -> None:
