@@ -197,9 +197,7 @@ def _rendered(name: str) -> Callable:
 def _workbook(corpus: sources.Corpus, frames: dict[str, pl.DataFrame], contract: dict, path: Path) -> int:
     from publish import workbook  # openpyxl loads only when the workbook is written
 
-    book = workbook.build_workbook(corpus, frames, contract)
-    workbook.save_workbook(book, path, corpus.dataset.created)
-    return len(book.sheetnames)
+    return workbook.write_workbook(corpus, frames, contract, path)
 
 
 def _topics(seeds: Path, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

@@ -14,6 +14,7 @@ import io
 import re
 import warnings
 import zipfile
+from contextlib import suppress
 from copy import copy
 from datetime import datetime
 from pathlib import Path
@@ -88,9 +89,37 @@ class Styles:
         return cell
 
 
-def build_workbook(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[str, schema.Table]) -> Workbook:
-    """A write-only workbook with every sheet's rows already streamed; save it with save_workbook."""
+def write_workbook(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[str, schema.Table], path: Path) -> int:
+    """Write workbook.xlsx at `path`; returns the number of sheets.
+
+    A build stopped half-way (Ctrl-C, an error) discards the open sheet streams itself: left to the
+    garbage collector at exit, lxml prints tracebacks of their broken state over the build's one-line error.
+    """
     workbook = Workbook(write_only=True)
+    try:
+        _fill(workbook, corpus, frames, tables)
+        save_workbook(workbook, path, corpus.dataset.created)
+    except BaseException:
+        _discard(workbook)
+        raise
+    return len(workbook.sheetnames)
+
+
+def _discard(workbook: Workbook) -> None:
+    """Close each write-only sheet's row and XML streams, whatever state they are in, and remove its temporary file."""
+    for sheet in workbook.worksheets:
+        writer = sheet._writer  # openpyxl has no public way to abandon a write-only sheet
+        for stream in (sheet._rows, getattr(writer, "xf", None)):
+            with suppress(Exception):
+                if stream is not None:
+                    stream.close()
+        with suppress(Exception):
+            if writer is not None:
+                writer.cleanup()
+
+
+def _fill(workbook: Workbook, corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[str, schema.Table]) -> None:
+    """Stream every sheet's rows into the write-only workbook."""
     readme = workbook.create_sheet(README_SHEET)
     styles = Styles(readme)
     _readme(readme, styles, corpus, frames, tables)
@@ -99,7 +128,6 @@ def build_workbook(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict
     for name, table in tables.items():
         _data_sheet(workbook.create_sheet(sheet_title(table)), styles, frames[name], table, tables, rows_of)
     _properties(workbook, corpus)
-    return workbook
 
 
 def _readme(sheet, styles: Styles, corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[str, schema.Table]) -> None:

@@ -3,6 +3,7 @@ non-zero exit status, no traceback, and leaves the previous outputs exactly as t
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
@@ -275,4 +276,42 @@ def test_interrupted_build_leaves_previous_outputs(seeds, previous):
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130
     assert "interrupted: no output was changed" in stderr and "Traceback" not in stderr
+    _untouched(before, *previous)
+
+
+INTERRUPT_WORKBOOK = """
+import sys
+import publish.workbook
+
+calls = 0
+write_text = publish.workbook.write_text
+
+
+def interrupted(*args):
+    '''Ctrl-C after some rows were streamed: every sheet stream so far is open.'''
+    global calls
+    calls += 1
+    if calls == 3000:
+        raise KeyboardInterrupt
+    return write_text(*args)
+
+
+if __name__ == "__main__":
+    publish.workbook.write_text = interrupted
+    from publish.cli import main
+
+    sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_interrupted_workbook_discards_its_open_sheets(seeds, previous, tmp_path):
+    """Ctrl-C in the middle of the workbook's streamed rows: one line, no lxml tracebacks at exit."""
+    script = tmp_path / "interrupt_workbook.py"
+    script.write_text(INTERRUPT_WORKBOOK)
+    before = _snapshot(*previous)
+    command = [sys.executable, str(script), "build", "--seeds", str(seeds), "--package", str(previous[0]), "--out", str(previous[1]), "--no-report"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 130
+    assert result.stderr.strip().endswith("interrupted: no output was changed"), result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
     _untouched(before, *previous)
