@@ -275,9 +275,9 @@ class _Collect(logging.Handler):
     # Subsetting falls back to fontTools where the system lacks HarfBuzz-Subset: slower, same output.
     IGNORED = ("HarfBuzz-Subset",)
 
-    def __init__(self) -> None:
+    def __init__(self, messages: list[str]) -> None:
         super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+        self.messages = messages
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
@@ -286,51 +286,89 @@ class _Collect(logging.Handler):
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def _collector_paused(unfreeze: bool = True) -> Iterator[None]:
     """Pause CPython's cycle collector while WeasyPrint lays out and writes.
 
     The layout makes millions of boxes that live until the PDF is written, and every full collection
     rescans them all, and the build's own tables with them: 10-25 % of the layout time here, for no
     garbage (peak RSS grows by about 6 %). Objects made before are frozen, so later collections skip them.
+    With unfreeze=False they stay frozen afterwards, the new layout with them, so the stages run between
+    the layout and the writing of the PDF (package, workbook) do not rescan it either.
     """
     gc.freeze()
     gc.disable()
     try:
         yield
     finally:
+        if unfreeze:
+            gc.unfreeze()
+        else:
+            gc.freeze()
         gc.enable()
-        gc.unfreeze()
 
 
-def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str, templates: Path = TEMPLATES) -> Rendered:
-    """Lay out and write the PDF. Only files under report_templates/ are fetched."""
-    from weasyprint import HTML, Attachment
+@contextmanager
+def _weasyprint(templates: Path, messages: list[str], unfreeze: bool = True) -> Iterator[None]:
+    """Around a WeasyPrint call: its warnings into `messages`, a file it cannot load as InputError, the collector paused."""
     from weasyprint.urls import FatalURLFetchingError
 
-    from publish.templating import local_fetcher
-
-    os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(date)
-    fetcher = local_fetcher(templates)
-    collect = _Collect()
+    collect = _Collect(messages)
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     logger.propagate = False
-    stamp = datetime.fromisoformat(date).replace(tzinfo=UTC)
     try:
-        with _collector_paused():
-            document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=fetcher).render()
-            files = [
-                Attachment(string=p.read_bytes(), name=p.name, description=p.name, url_fetcher=fetcher, created=stamp, modified=stamp)
-                for p in attachments
-            ]
-            document.write_pdf(pdf_path, pdf_variant="pdf/ua-1", attachments=files, pdf_identifier=date.encode(), uncompressed_pdf=False)
+        with _collector_paused(unfreeze):
+            yield
     except FatalURLFetchingError as err:
         raise InputError(
             templates, f"a file the booklet needs cannot be loaded: {err.__cause__ or err}", hint="check report_templates/ (fonts, CSS)"
         ) from None
     finally:
         logger.removeHandler(collect)
-    return Rendered(len(document.pages), collect.messages)
+
+
+@dataclass
+class Layout:
+    """A booklet laid out but not yet written: the build writes the tables' files while it waits."""
+
+    document: object  # weasyprint.Document
+    warnings: list[str]
+    templates: Path
+
+
+def lay_out(html: str, templates: Path = TEMPLATES) -> Layout:
+    """Lay out and paginate report.html; the PDF is written by write_layout. Only files under report_templates/ are fetched."""
+    from weasyprint import HTML
+
+    from publish.templating import local_fetcher
+
+    warnings: list[str] = []
+    with _weasyprint(templates, warnings, unfreeze=False):
+        document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=local_fetcher(templates)).render()
+    return Layout(document, warnings, templates)
+
+
+def write_layout(layout: Layout, pdf_path: Path, attachments: list[Path], date: str) -> Rendered:
+    """Write a laid-out booklet as PDF/UA with the given files attached, dated by the data (never the clock)."""
+    from weasyprint import Attachment
+
+    from publish.templating import local_fetcher
+
+    os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(date)
+    stamp = datetime.fromisoformat(date).replace(tzinfo=UTC)
+    fetcher = local_fetcher(layout.templates)
+    with _weasyprint(layout.templates, layout.warnings):
+        files = [
+            Attachment(string=p.read_bytes(), name=p.name, description=p.name, url_fetcher=fetcher, created=stamp, modified=stamp)
+            for p in attachments
+        ]
+        layout.document.write_pdf(pdf_path, pdf_variant="pdf/ua-1", attachments=files, pdf_identifier=date.encode(), uncompressed_pdf=False)
+    return Rendered(len(layout.document.pages), layout.warnings)
+
+
+def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str, templates: Path = TEMPLATES) -> Rendered:
+    """Lay out and write in one go (the helper's A5 job)."""
+    return write_layout(lay_out(html, templates), pdf_path, attachments, date)
 
 
 def impose_booklet(a5_pdf: Path, target: Path) -> int:

@@ -85,7 +85,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
             lambda: _release(corpus, out_dir, package_dir),
             lambda files: f"release/ with {len(files)} files, SHA256SUMS, {release.DCAT_NAME}",
         )
-        if report is not None:
+        if report is not None:  # after the release: the site lists its files with their sizes and checksums
             log.run("site", lambda: _site(corpus, report.model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
     return frames
 
@@ -145,10 +145,10 @@ def _site(corpus: sources.Corpus, model, out_dir: Path, templates: Path) -> int:
 
 @dataclass
 class _Report:
-    """A booklet under way: its model, report.html, and the A5 layout running in the helper (if any)."""
+    """A booklet under way: its model, report.pdf laid out, and the A5 layout running in the helper (if any)."""
 
     model: object
-    html: str
+    layout: object  # booklet.Layout
     templates: Path
     a5_job: Job | None
 
@@ -156,7 +156,7 @@ class _Report:
 def _start_report(
     corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog, helper: Helper | None
 ) -> _Report | None:
-    """Write report.html and hand the A5 layout to the helper before anything else, as it takes longest."""
+    """Write report.html, hand the A5 layout to the helper, then lay out report.pdf: the long jobs first."""
     if not paths.report:
         return None
     from publish import booklet
@@ -168,18 +168,19 @@ def _start_report(
     if helper is not None:
         html_a5 = booklet.render_html(model.on_paper("a5"), paths.templates)
         job = helper.submit(booklet.write_pdf, html_a5, out_dir / A5_PAGES, [], corpus.dataset.created, paths.templates)
-    return _Report(model, html, paths.templates, job)
+    layout = log.run("layout", lambda: booklet.lay_out(html, paths.templates), lambda lay: f"report.pdf, {len(lay.document.pages)} pages")
+    return _Report(model, layout, paths.templates, job)
 
 
 def _finish_report(report: _Report, corpus: sources.Corpus, out_dir: Path, log: StageLog) -> None:
-    """report.pdf with the zip and the workbook attached; then the A5 pages imposed as report-booklet.pdf."""
+    """report.pdf written with the zip and the workbook attached; then the A5 pages imposed."""
     from publish import booklet
 
     attachments = [out_dir / "datapackage.zip", out_dir / "workbook.xlsx"]
-    date = corpus.dataset.created
     log.run(
-        "pdf", lambda: booklet.write_pdf(report.html, out_dir / "report.pdf", attachments, date, report.templates), _rendered("report.pdf")
+        "pdf", lambda: booklet.write_layout(report.layout, out_dir / "report.pdf", attachments, corpus.dataset.created), _rendered("report.pdf")
     )
+    report.layout = None  # its boxes are not needed any more
     a5 = out_dir / "report.pdf"
     if report.a5_job is not None:
         rendered, seconds = report.a5_job.wait()

@@ -268,8 +268,8 @@ def test_interrupted_build_leaves_previous_outputs(seeds, previous):
     command = [sys.executable, "-m", "publish", "build", "--seeds", str(seeds), "--package", str(previous[0]), "--out", str(previous[1])]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    for line in process.stdout:  # interrupt while the PDF is being laid out, well after the package was staged
-        if line.startswith("html") or time.monotonic() > deadline:
+    for line in process.stdout:  # interrupt while report.pdf is written (5 s), after the package and workbook were staged
+        if line.startswith("workbook") or time.monotonic() > deadline:
             break
     time.sleep(1)
     process.send_signal(signal.SIGINT)
