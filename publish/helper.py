@@ -8,6 +8,7 @@ out of memory) is reported, never waited on forever.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import signal
 import time
@@ -86,6 +87,7 @@ def _serve(connection: Connection, warm_up: str) -> None:
             connection.send((True, (func(*args), time.perf_counter() - start)))
         except Exception as err:  # noqa: BLE001 - every error goes back to the main process
             connection.send((False, err))
+    gc.freeze()  # see publish.__main__: the exit then skips a collection over what the jobs left
 
 
 def _next_job(connection: Connection) -> tuple | None:
