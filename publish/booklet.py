@@ -8,6 +8,8 @@ import copy
 import gc
 import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -308,6 +310,33 @@ def _collector_paused(unfreeze: bool = True) -> Iterator[None]:
 
 
 @contextmanager
+def _interrupt_kept() -> Iterator[None]:
+    """Ctrl-C during WeasyPrint always stops the build.
+
+    WeasyPrint draws SVG images inside `except BaseException` (weasyprint/images.py): a Ctrl-C that
+    lands there is logged as a failed image and the PDF is written without the chart. The interrupt
+    is noted here and raised again when WeasyPrint returns. Only where Python's own handler is set:
+    the helper process ignores Ctrl-C, and signal handlers belong to the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    caught: list[int] = []
+
+    def note(signum, frame) -> None:
+        caught.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
+
+
+@contextmanager
 def _weasyprint(templates: Path, messages: list[str], unfreeze: bool = True) -> Iterator[None]:
     """Around a WeasyPrint call: its warnings into `messages`, a file it cannot load as InputError, the collector paused."""
     from weasyprint.urls import FatalURLFetchingError
@@ -317,7 +346,7 @@ def _weasyprint(templates: Path, messages: list[str], unfreeze: bool = True) -> 
     logger.addHandler(collect)
     logger.propagate = False
     try:
-        with _collector_paused(unfreeze):
+        with _collector_paused(unfreeze), _interrupt_kept():
             yield
     except FatalURLFetchingError as err:
         raise InputError(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -164,3 +166,23 @@ def test_the_renderer_serves_its_own_files_with_a_type():
     response = local_fetcher(booklet.TEMPLATES).fetch((booklet.TEMPLATES / "report.css").as_uri())
     assert response.headers.get_content_type() == "text/css"
     assert Path(booklet.TEMPLATES / "fonts" / "OFL.txt").is_file()
+
+
+SVG_PAGE = '<html lang="nb"><body><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><text y="5">x</text></svg></body></html>'
+
+
+def test_ctrl_c_while_weasyprint_draws_an_svg_stops_the_pdf(monkeypatch, tmp_path):
+    """WeasyPrint draws SVG inside `except BaseException`; a Ctrl-C there must still stop the build."""
+    from weasyprint.svg import SVG
+
+    draw = SVG.draw
+
+    def interrupted(self, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # Python raises KeyboardInterrupt here, inside WeasyPrint's try
+        return draw(self, *args, **kwargs)
+
+    monkeypatch.setattr(SVG, "draw", interrupted)
+    layout = booklet.lay_out(SVG_PAGE)
+    with pytest.raises(KeyboardInterrupt):
+        booklet.write_layout(layout, tmp_path / "svg.pdf", [], "2025-01-01")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
