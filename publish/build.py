@@ -59,27 +59,29 @@ def _counts(frames: dict[str, pl.DataFrame]) -> str:
 def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, pl.DataFrame]:
     """Run every stage; outputs appear only if all of them succeed.
 
-    The helper process takes the one long job nothing else waits on: the A5 layout when report.pdf
-    is A4, otherwise the package validation, which then runs while the workbook is written.
+    The helper process takes the jobs nothing waits on at once: the A5 layout of the booklet (when
+    report.pdf is A4), then the package validation. Meanwhile the main process lays out report.pdf,
+    writes the zip and the workbook, and then report.pdf with both attached. Without a booklet the
+    validation runs while the workbook is written.
     """
     paths = paths or Paths()
     log = log or StageLog()
-    a5_aside = paths.report and paths.paper != "a5"
     # The helper is stopped before the staging folders are removed, so it never writes into a removed one.
     with (
         staged_dir(paths.package) as package_dir,
         staged_files(paths.out) as out_dir,
-        Helper(warm_up="publish.booklet" if a5_aside else "publish.package") as helper,
+        Helper(warm_up=("publish.booklet", "publish.package") if paths.report else ("publish.package",)) as helper,
     ):
         corpus, frames, automatic = _data(paths, log)
         labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
         scores = log.run(
             "evaluate", lambda: evaluate.evaluate(labels, frames["pledges"], frames["pledge_topics"], automatic), _describe_scores
         )
-        report = _start_report(corpus, frames, scores.as_dict(), paths, out_dir, log, helper if a5_aside else None)
-        _write_data(corpus, frames, scores, package_dir, out_dir, log, None if a5_aside else helper)
+        report = _start_report(corpus, frames, scores.as_dict(), paths, out_dir, log, helper)
+        validation = _write_data(corpus, frames, scores, package_dir, out_dir, log, helper)
         if report is not None:
             _finish_report(report, corpus, out_dir, log)
+        _check(validation, package_dir / "datapackage.json", log)
         log.run(
             "release",
             lambda: _release(corpus, out_dir, package_dir),
@@ -104,28 +106,21 @@ def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.Dat
     return corpus, frames, automatic
 
 
-def _write_data(corpus, frames, scores, package_dir: Path, out_dir: Path, log: StageLog, helper: Helper | None) -> None:
-    """The package, validated (in the helper, if given, while the zip and the workbook are written), and the workbook."""
+def _write_data(corpus, frames, scores, package_dir: Path, out_dir: Path, log: StageLog, helper: Helper) -> Job[list[str]]:
+    """The package, handed to the helper to validate, then the zip and the workbook; returns the validation."""
     contract = {t.name: t for t in schema.ALL_TABLES}
-    descriptor = package_dir / "datapackage.json"
     log.run("package", lambda: package.write_package(corpus, frames, contract, package_dir), lambda _: f"{len(contract)} resources")
     (out_dir / "evaluation.json").write_text(json.dumps(scores.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    validation = helper.submit(package.validate_package, descriptor) if helper else None
-    if validation is None:
-        _check(log.run("validate", lambda: package.validate_package(descriptor), _errors), descriptor)
+    validation = helper.submit(package.validate_package, package_dir / "datapackage.json")
     log.run("zip", lambda: package.write_zip(package_dir, out_dir / "datapackage.zip"), lambda _: "datapackage.zip")
     log.run("workbook", lambda: _workbook(corpus, frames, contract, out_dir / "workbook.xlsx"), lambda n: f"workbook.xlsx, {n} sheets")
-    if validation is not None:
-        errors, seconds = validation.wait()
-        log.record("validate", seconds, f"{_errors(errors)} (in the helper process)")
-        _check(errors, descriptor)
+    return validation
 
 
-def _errors(errors: list[str]) -> str:
-    return f"{len(errors)} errors"
-
-
-def _check(errors: list[str], descriptor: Path) -> None:
+def _check(validation: Job[list[str]], descriptor: Path, log: StageLog) -> None:
+    """Wait for the helper's validation of the package; an invalid package stops the build."""
+    errors, seconds = validation.wait()
+    log.record("validate", seconds, f"{len(errors)} errors (in the helper process)")
     if errors:
         raise InputError(descriptor, "the built package is invalid:\n  " + "\n  ".join(errors[:20]))
 
@@ -153,9 +148,7 @@ class _Report:
     a5_job: Job | None
 
 
-def _start_report(
-    corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog, helper: Helper | None
-) -> _Report | None:
+def _start_report(corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog, helper: Helper) -> _Report | None:
     """Write report.html, hand the A5 layout to the helper, then lay out report.pdf: the long jobs first."""
     if not paths.report:
         return None
@@ -165,7 +158,7 @@ def _start_report(
     html = log.run("html", lambda: booklet.render_html(model, paths.templates), lambda h: f"report.html, {len(h) // 1024} KiB")
     (out_dir / "report.html").write_text(html, encoding="utf-8")
     job = None
-    if helper is not None:
+    if paths.paper != "a5":  # report.pdf is A4: the imposed booklet needs its own A5 layout
         html_a5 = booklet.render_html(model.on_paper("a5"), paths.templates)
         job = helper.submit(booklet.write_pdf, html_a5, out_dir / A5_PAGES, [], corpus.dataset.created, paths.templates)
     layout = log.run("layout", lambda: booklet.lay_out(html, paths.templates), lambda lay: f"report.pdf, {len(lay.document.pages)} pages")
@@ -178,7 +171,9 @@ def _finish_report(report: _Report, corpus: sources.Corpus, out_dir: Path, log: 
 
     attachments = [out_dir / "datapackage.zip", out_dir / "workbook.xlsx"]
     log.run(
-        "pdf", lambda: booklet.write_layout(report.layout, out_dir / "report.pdf", attachments, corpus.dataset.created), _rendered("report.pdf")
+        "pdf",
+        lambda: booklet.write_layout(report.layout, out_dir / "report.pdf", attachments, corpus.dataset.created),
+        _rendered("report.pdf"),
     )
     report.layout = None  # its boxes are not needed any more
     a5 = out_dir / "report.pdf"

@@ -1,7 +1,7 @@
-"""A second process for the one long job the build does not wait on, so both cores work at once.
+"""A second process for the jobs the build does not wait on at once, so both cores work.
 
-The helper starts with the build and imports the library its job needs while the main process makes
-the tables, so the job starts warm. It ignores Ctrl-C: the main process handles that and stops the
+The helper starts with the build and imports the libraries its jobs need while the main process makes
+the tables, so the jobs start warm. It ignores Ctrl-C: the main process handles that and stops the
 helper at once. An error in the job is raised again in the main process; a helper that dies (killed,
 out of memory) is reported, never waited on forever.
 """
@@ -27,35 +27,51 @@ class HelperDied(RuntimeError):
 class Job(Generic[T]):
     """A job handed to the helper; `wait` returns its result and the seconds it took there."""
 
-    def __init__(self, helper: Helper) -> None:
+    def __init__(self, helper: Helper, number: int) -> None:
         self._helper = helper
+        self._number = number
 
     def wait(self) -> tuple[T, float]:
-        try:
-            ok, value = self._helper.connection.recv()
-        except (EOFError, OSError):
-            raise self._helper.died() from None
+        ok, value = self._helper.result(self._number)
         if not ok:
             raise value
         return value
 
 
 class Helper:
-    """One spawned worker (spawn, not fork: polars' threads do not survive a fork), one job at a time."""
+    """One spawned worker (spawn, not fork: polars' threads do not survive a fork).
 
-    def __init__(self, warm_up: str) -> None:
+    Jobs run one after another in the order they were submitted; their results may be waited for in
+    any order (those that arrive first are kept until asked for).
+    """
+
+    def __init__(self, warm_up: tuple[str, ...]) -> None:
         context = get_context("spawn")
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, warm_up), name="publish-helper", daemon=True)
         self.process.start()
         child.close()
+        self._submitted = 0
+        self._received = 0
+        self._results: dict[int, tuple[bool, object]] = {}
 
     def submit(self, func: Callable[..., T], *args) -> Job[T]:
         try:
             self.connection.send((func, args))
         except OSError:
             raise self.died() from None
-        return Job(self)
+        self._submitted += 1
+        return Job(self, self._submitted - 1)
+
+    def result(self, number: int) -> tuple[bool, object]:
+        """(ok, result or error) of job `number`, receiving the results of the jobs before it on the way."""
+        while number not in self._results:
+            try:
+                self._results[self._received] = self.connection.recv()
+            except (EOFError, OSError):
+                raise self.died() from None
+            self._received += 1
+        return self._results.pop(number)
 
     def died(self) -> HelperDied:
         self.process.join(timeout=5)  # its pipe closes a moment before its exit code is known
@@ -73,13 +89,14 @@ class Helper:
         self.connection.close()
 
 
-def _serve(connection: Connection, warm_up: str) -> None:
-    """The helper's loop: import what the job will need, then run jobs until told to stop."""
+def _serve(connection: Connection, warm_up: tuple[str, ...]) -> None:
+    """The helper's loop: import what the jobs will need, then run jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        importlib.import_module(warm_up)
-    except Exception:  # noqa: BLE001 - the job itself will raise the same error where it can be reported
-        pass
+    for module in warm_up:
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001 - the job itself will raise the same error where it can be reported
+            pass
     while (message := _next_job(connection)) is not None:
         func, args = message
         start = time.perf_counter()

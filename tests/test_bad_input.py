@@ -309,8 +309,15 @@ def test_interrupted_workbook_discards_its_open_sheets(seeds, previous, tmp_path
     script = tmp_path / "interrupt_workbook.py"
     script.write_text(INTERRUPT_WORKBOOK)
     before = _snapshot(*previous)
-    command = [sys.executable, str(script), "build", "--seeds", str(seeds), "--package", str(previous[0]), "--out", str(previous[1]), "--no-report"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    args = ["build", "--seeds", str(seeds), "--package", str(previous[0]), "--out", str(previous[1]), "--no-report"]
+    result = subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 130
     assert result.stderr.strip().endswith("interrupted: no output was changed"), result.stderr
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
