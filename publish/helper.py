@@ -2,7 +2,7 @@
 
 The helper starts with the build and imports the libraries its jobs need while the main process makes
 the tables, so the jobs start warm. It ignores Ctrl-C: the main process handles that and stops the
-helper at once. An error in the job is raised again in the main process; a helper that dies (killed,
+helper at once. An error in a job is raised again in the main process; a helper that dies (killed,
 out of memory) is reported, never waited on forever.
 """
 
