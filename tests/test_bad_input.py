@@ -266,7 +266,15 @@ def test_output_folder_not_writable(seeds, tmp_path):
 def test_interrupted_build_leaves_previous_outputs(seeds, previous):
     before = _snapshot(*previous)
     command = [sys.executable, "-m", "publish", "build", "--seeds", str(seeds), "--package", str(previous[0]), "--out", str(previous[1])]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as from a terminal: a runner that starts the tests in the background has the child ignore SIGINT
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 120
     for line in process.stdout:  # interrupt while report.pdf is written (5 s), after the package and workbook were staged
         if line.startswith("workbook") or time.monotonic() > deadline:

@@ -183,6 +183,10 @@ def test_ctrl_c_while_weasyprint_draws_an_svg_stops_the_pdf(monkeypatch, tmp_pat
 
     monkeypatch.setattr(SVG, "draw", interrupted)
     layout = booklet.lay_out(SVG_PAGE)
-    with pytest.raises(KeyboardInterrupt):
-        booklet.write_layout(layout, tmp_path / "svg.pdf", [], "2025-01-01")
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)  # as from a terminal: a runner may start us ignoring it
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            booklet.write_layout(layout, tmp_path / "svg.pdf", [], "2025-01-01")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
