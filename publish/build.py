@@ -143,8 +143,7 @@ class _Report:
     """A booklet under way: its model, report.pdf laid out, and the A5 layout running in the helper (if any)."""
 
     model: object
-    layout: object  # booklet.Layout
-    templates: Path
+    layout: object  # booklet.Layout, which knows its templates folder
     a5_job: Job | None
 
 
@@ -162,7 +161,7 @@ def _start_report(corpus, frames: dict, evaluation: dict, paths: Paths, out_dir:
         html_a5 = booklet.render_html(model.on_paper("a5"), paths.templates)
         job = helper.submit(booklet.write_pdf, html_a5, out_dir / A5_PAGES, [], corpus.dataset.created, paths.templates)
     layout = log.run("layout", lambda: booklet.lay_out(html, paths.templates), lambda lay: f"report.pdf, {len(lay.document.pages)} pages")
-    return _Report(model, layout, paths.templates, job)
+    return _Report(model, layout, job)
 
 
 def _finish_report(report: _Report, corpus: sources.Corpus, out_dir: Path, log: StageLog) -> None:
