@@ -8,13 +8,13 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from publish.extract import PROFILES, extract, read_lines
+from publish.extract import extract, read_lines
 from publish.sources import Document
 from publish.tables import _assign_pledges, _Source, stable_id
 
 WORDS = st.sampled_from(
     "Bærum vil styrke skole barnehage og for å ikke Mål Våre strategier er å: Rødt Arbeiderparti eldre bolig "
-    "re- gelverk FACT- helse- til E-18 ( ) . , : ! «sitat» o ○ • ● 1) 12 2023–2027".split()
+    "re- gelverk FACT- helse- til E-18 ( ) . , : ! «sitat» o ○ • ● 1) 12 2023–2027 # ## ** * - – a) 3. \f ﬁ".split()
 )
 LINE = st.one_of(
     st.just(""),
@@ -25,6 +25,11 @@ LINE = st.one_of(
     st.lists(WORDS, min_size=1, max_size=8).map(lambda w: "o " + " ".join(w)),
     st.just("Bærum Arbeiderparti vil:"),
     st.just("Mål Våre strategier er å:"),
+    st.just("\f"),
+    st.just("# Overskrift"),
+    st.just("---"),
+    st.lists(WORDS, min_size=1, max_size=8).map(lambda w: "* " + " ".join(w)),
+    st.lists(WORDS, min_size=1, max_size=8).map(lambda w: "1. " + " ".join(w)),
     st.text(min_size=0, max_size=40),
 )
 NUMBERED_LINE = st.tuples(LINE, st.integers(min_value=1, max_value=2000)).map(lambda t: f"{t[0]} {t[1]} ")
@@ -40,7 +45,7 @@ def _squash(text: str) -> str:
 
 def _check(document: Document) -> None:
     extraction = extract(document)
-    cited = {line.number: line.text for line in read_lines(document, PROFILES[document.layout])}
+    cited = {line.number: line.text for line in read_lines(document)}
     previous_end = 0
     for item in extraction.items:
         start, end = item.lines[0].number, item.lines[-1].number
@@ -55,7 +60,7 @@ def _check(document: Document) -> None:
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(lines=st.lists(LINE, max_size=40), layout=st.sampled_from(["pdf_text", "web_bullets", "goals_strategies"]))
+@given(lines=st.lists(LINE, max_size=40), layout=st.sampled_from(["auto", "pdf_text", "web_bullets", "goals_strategies"]))
 def test_extractor_never_crashes_and_cites_its_lines(lines, layout):
     _check(_document(lines, layout))
 

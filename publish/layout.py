@@ -1,0 +1,513 @@
+"""Stage 2a: what a text looks like, detected from the text itself (never from which document it is).
+
+Small detectors, each a pure function over the text's lines: Markdown, printed line numbers (at
+the start or the end of a line), page breaks and page furniture (page numbers, running headers and
+footers that repeat across pages), list markers, and characters that PDF extraction leaves behind
+(ligatures, control characters, tabs). `read_layout` runs them and returns the content lines as the
+reader (extract.py) walks them, plus a `Layout` that says what was found, for the build log.
+
+A manifest entry may name a profile (`pdf_numbered_lines`, `pdf_text`, `web_bullets`,
+`goals_strategies`): that fixes what the profile fixes and detects the rest. Per-document options
+(`bullets`, `line_numbers`, `ignore_lines`, `end_at`) correct what detection gets wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from publish.sources import Document
+
+# -- characters -------------------------------------------------------------------------------
+# Ligatures and other compatibility characters of PDF extraction become the letters they stand for;
+# NFKC is applied to these code points only, so the wording stays exactly as written.
+_COMPATIBILITY = re.compile("[\ufb00-\ufb06\u00a0\u2000-\u200a\u202f]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\u00ad\u200b-\u200d\ufeff]")  # keeps \t, \n, \f
+# Private-use code points that Symbol-font bullets are extracted as (U+F0B7 and its kin).
+_PRIVATE_BULLETS = re.compile("[\uf0a7\uf0b7\uf076\uf0d8\uf0fc\uf06c\uf06e]")
+
+
+def clean(text: str) -> str:
+    """One line with extraction artefacts removed; tabs become spaces, leading ones included.
+
+    >>> clean("Styrke ﬂere\\x01 tiltak\\tfor\\u00a0alle")
+    'Styrke flere tiltak for alle'
+    >>> clean("\\uf0b7 Reduksjonen")
+    '• Reduksjonen'
+    """
+    text = _COMPATIBILITY.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    text = _PRIVATE_BULLETS.sub("•", _CONTROL.sub("", text))
+    return unicodedata.normalize("NFC", text.replace("\t", " "))
+
+
+# -- list markers -----------------------------------------------------------------------------
+# Glyphs that mark an item; those after SUB_GLYPHS mark a sub-item under another glyph's item.
+BULLET_GLYPHS = "•●▪■·◆►➢✓✔*+–—-"
+SUB_GLYPHS = "o○◦"
+# A glyph that is also a letter or punctuation needs a space after it ("-2029" is no bullet); a page
+# footer "- 18 -" is removed as furniture before markers are looked for.
+_NEEDS_SPACE = set("*+–—-o")
+_NUMBERED = re.compile(r"^(?:\((?P<paren>\d{1,2})\)|(?P<num>\d{1,2})(?P<sep>[.)]))\s+(?=\S)")
+_LETTERED = re.compile(r"^\(?(?P<letter>[a-zæøå]|[ivx]{1,4})\)\s+(?=\S)")
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The list marker a line starts with: its kind, sub-item or not, and the number of a numbered item."""
+
+    kind: str  # "bullet", "numbered" or "lettered"
+    sub: bool = False
+    number: int | None = None
+    dotted: bool = False  # "1." (which also starts numbered headings), not "1)"
+    prefix: str = ""  # the marker as printed, kept for a numbered heading's title
+
+
+def split_marker(text: str, extra_glyphs: str = "") -> tuple[Marker | None, str]:
+    """The list marker at the start of a (stripped) line and the text after it.
+
+    >>> split_marker("•Gjeninnføre skatteklasse 2")
+    (Marker(kind='bullet', sub=False, number=None, dotted=False, prefix=''), 'Gjeninnføre skatteklasse 2')
+    >>> split_marker("a)  At retten til arbeid må gjøres reell.")[0].kind
+    'lettered'
+    >>> split_marker("-2029 er")[0] is None, split_marker("3.4 Skatt")[0] is None
+    (True, True)
+    """
+    first = text[:1]
+    if first and (first in BULLET_GLYPHS or first in SUB_GLYPHS or first in extra_glyphs):
+        rest = text[1:]
+        if (first in _NEEDS_SPACE and first not in extra_glyphs) and not rest[:1].isspace():
+            return None, text
+        rest = rest.strip()
+        if rest[:1] in SUB_GLYPHS and rest[1:2].isspace():  # "• o Ta fagbrev": a sub-item drawn under a bullet
+            return Marker("bullet", sub=True), rest[1:].strip()
+        if rest:
+            return Marker("bullet", sub=first in SUB_GLYPHS), rest
+        return None, text
+    numbered = _NUMBERED.match(text)
+    if numbered:
+        number = int(numbered.group("paren") or numbered.group("num"))
+        prefix = numbered.group().strip()
+        return Marker("numbered", number=number, dotted=numbered.group("sep") == ".", prefix=prefix), text[numbered.end() :].strip()
+    lettered = _LETTERED.match(text)
+    if lettered:
+        return Marker("lettered"), text[lettered.end() :].strip()
+    return None, text
+
+
+# -- printed line numbers ---------------------------------------------------------------------
+_TRAILING_DIGITS = re.compile(r"(\d{1,5})\s*$")
+_LEADING_DIGITS = re.compile(r"^\s*(\d{1,5})(?=\s|$)")
+# A printed line number follows the previous one within this step (numbered empty lines and headings
+# without a number in between); chosen on the corpus, where steps of 1 and 2 cover every line.
+_MAX_STEP = 3
+# Line numbers are detected when this share of a text's non-blank lines carries one in sequence
+# (0.97-1.0 in the texts that have them, 0.00-0.08 in those that do not).
+_LINE_NUMBER_SHARE = 0.5
+
+
+def _candidates(raw: str, side: str) -> list[int]:
+    """Numbers a line might print as its line number: for glued digits ('det56') every suffix."""
+    if side == "end":
+        match = _TRAILING_DIGITS.search(raw)
+        if not match:
+            return []
+        digits = match.group(1)
+        glued = match.start() > 0 and not raw[match.start() - 1].isspace()
+        suffixes = [digits[i:] for i in range(len(digits) - 1, -1, -1)] if glued else [digits]
+        return [int(s) for s in suffixes if not s.startswith("0")]
+    match = _LEADING_DIGITS.match(raw)
+    return [int(match.group(1))] if match else []
+
+
+def printed_numbers(lines: list[str], side: str) -> list[int | None]:
+    """The printed line number of each line (None where it has none), following their sequence.
+
+    A candidate counts when it continues the sequence, or when the next numbered lines continue
+    from it (where a text starts mid-document or the numbering restarts).
+
+    >>> printed_numbers(["Tekst 12", "med det13", "", "år 2019 14", "Side 3"], "end")
+    [12, 13, None, 14, None]
+    """
+    options = [_candidates(raw, side) for raw in lines]
+    result: list[int | None] = [None] * len(lines)
+    previous: int | None = None
+    for index, candidates in enumerate(options):
+        chosen = next((c for c in candidates if previous is not None and previous < c <= previous + _MAX_STEP), None)
+        if chosen is None:  # the longest that continues: glued digits ("…114") also hold "14" and "4"
+            chosen = next((c for c in reversed(candidates) if _continues(options, index, c)), None)
+        if chosen is not None:
+            result[index] = previous = chosen
+    return result
+
+
+def _continues(options: list[list[int]], index: int, start: int) -> bool:
+    """True when the next two lines that carry numbers continue a sequence from `start`."""
+    expected, seen = start, 0
+    for candidates in options[index + 1 : index + 8]:
+        hit = next((c for c in candidates if expected < c <= expected + _MAX_STEP), None)
+        if hit is not None:
+            expected, seen = hit, seen + 1
+            if seen == 2:
+                return True
+    return False
+
+
+def _strip_number(raw: str, number: int, side: str) -> str:
+    digits = str(number)
+    if side == "end":
+        stripped = raw.rstrip()
+        return stripped[: len(stripped) - len(digits)]
+    return raw.lstrip()[len(digits) :]
+
+
+def detect_line_numbers(lines: list[str]) -> tuple[str, list[int | None]]:
+    """Which side of the lines carries printed line numbers ('start', 'end' or ''), and the numbers."""
+    content = sum(1 for raw in lines if raw.strip() and raw.strip() != "\f")
+    best = ("", [None] * len(lines))
+    best_share = _LINE_NUMBER_SHARE
+    for side in ("end", "start"):
+        numbers = printed_numbers(lines, side)
+        share = sum(n is not None for n in numbers) / max(content, 1)
+        if share >= best_share:
+            best, best_share = (side, numbers), share
+    return best
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+_MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.*?)\s*#*\s*$")
+_MD_IGNORED_LINE = re.compile(r"^(?:\\[A-Za-z]+(?:\{.*\})?|\[//\]:.*|<!--.*-->|-{3,}|\*{3,}|_{3,}|</?[A-Za-z][^>]*>)$")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?!\w)")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>|<!--.*?-->")
+# Markdown is detected from its headings: at least this many '#' heading lines (the Markdown texts
+# of the corpus have 20-51, the PDF and web texts none).
+_MD_MIN_HEADINGS = 2
+
+
+def is_markdown(lines: list[str]) -> bool:
+    if lines and lines[0].strip() == "---":
+        return True
+    return sum(1 for raw in lines if _MD_HEADING.match(raw)) >= _MD_MIN_HEADINGS
+
+
+def front_matter_end(lines: list[str]) -> int:
+    """Index of the first line after YAML front matter (0 when there is none)."""
+    if not lines or lines[0].strip() != "---":
+        return 0
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return index + 1
+    return 0
+
+
+def markdown_inline(text: str) -> str:
+    """Markdown inline markup removed: emphasis, links (their text kept), escapes, HTML tags.
+
+    >>> markdown_inline("**Gamle Oslo Venstre vil** ha [flere](http://x) \\\\| parker")
+    'Gamle Oslo Venstre vil ha flere | parker'
+    """
+    text = _HTML_TAG.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    for _ in range(2):  # nested emphasis (***x***)
+        text = _MD_EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(3), text)
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
+# -- page furniture ---------------------------------------------------------------------------
+# A page number alone ("12", "- 12 -", "42 43" on a spread, "Side 3 av 30"), or a photo credit.
+_PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?\d{1,4}(?:\s*[-–—])?(?:\s+\d{1,4})?$|^(?:side|page|s\.)\s*\d*\s*(?:av|of|/)?\s*\d*(?:\s+\d{1,4})*$", re.I)
+_CREDIT = re.compile(r"^(?:foto|photo|ill(?:ustrasjon)?|bilde)\s*[:.]\s*\S.{0,60}$|^[A-Z0-9.-]+\.(?:COM|NO|NET|ORG)$", re.I)
+# A line repeated at a page's edge (its first or last lines) on this many pages is a running header
+# or footer; lead-ins and headings never repeat at the same place on three pages of the corpus.
+_RUNNING_MIN_PAGES = 3
+_EDGE_LINES = 3
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(text.split())).casefold()
+
+
+def running_lines(pages: list[list[tuple[int, str]]]) -> set[int]:
+    """Indexes of lines that repeat at the edge of several pages: running headers and footers."""
+    seen: Counter[str] = Counter()
+    edges: list[list[tuple[int, str]]] = []
+    for page in pages:
+        content = [(index, text) for index, text in page if text.strip()]
+        edge = content[:_EDGE_LINES] + content[-_EDGE_LINES:]
+        edges.append(edge)
+        seen.update({_furniture_key(text) for _, text in edge})
+    running = {key for key, count in seen.items() if count >= _RUNNING_MIN_PAGES and not key.endswith(":")}
+    return {index for edge in edges for index, text in edge if _furniture_key(text) in running}
+
+
+def is_page_number(text: str) -> bool:
+    """A line that is only a page number or a photo credit.
+
+    >>> [is_page_number(t) for t in ("- 19 -", "42 43", "Side av 38 80", "2025-2029 gir", "FOTO: NTB")]
+    [True, True, True, False, True]
+    """
+    text = " ".join(text.split())
+    return bool(text) and bool(_PAGE_NUMBER.match(text) or _CREDIT.match(text))
+
+
+# -- the layout and the lines the reader walks ------------------------------------------------
+@dataclass(frozen=True)
+class Line:
+    """One content line: its physical number, its text without list marker, and what the layout says of it."""
+
+    number: int
+    text: str
+    printed: int | None = None
+    block_start: bool = False  # a leading space opens a text block (page top, pull quote, fact box)
+    marker: Marker | None = None
+    heading: int = 0  # a Markdown heading's level
+    page_start: bool = False  # the first content line after a page break
+    full: bool = False  # the next line's first word would not have fitted on it: its paragraph goes on
+    length: int = 0  # characters as printed, marker included
+
+    @property
+    def blank(self) -> bool:
+        return not self.text and self.marker is None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What was detected in one text; `describe` is the build log's line for it."""
+
+    markdown: bool = False
+    line_numbers: str = ""
+    paragraph_breaks: bool = True  # blank lines (or numbered empty ones) mark where paragraphs end
+    page_blocks: bool = False
+    pages: int = 1
+    furniture: int = 0
+    running: int = 0
+    glyphs: tuple[str, ...] = ()
+    numbered_items: int = 0
+    heading_levels: int = 0
+    width: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    def describe(self) -> str:
+        kind = "markdown" if self.markdown else ("web text" if self.width > PARAGRAPH_LINE else "pdf text")
+        parts = [kind]
+        if self.line_numbers:
+            parts.append(f"printed line numbers at line {self.line_numbers}")
+        if self.pages > 1:
+            parts.append(f"{self.pages} pages")
+        if self.running:
+            parts.append(f"{self.running} running header/footer lines removed")
+        if self.furniture:
+            parts.append(f"{self.furniture} page numbers removed")
+        if self.glyphs:
+            parts.append(" ".join(f"'{g}'" for g in self.glyphs) + " bullets")
+        if self.numbered_items:
+            parts.append(f"{self.numbered_items} numbered items")
+        if self.heading_levels:
+            parts.append(f"{self.heading_levels} heading levels")
+        return ", ".join(parts + list(self.notes))
+
+
+# What an explicit profile fixes; everything else is detected as for "auto".
+PROFILES: dict[str, dict[str, object]] = {
+    "pdf_numbered_lines": {"line_numbers": "end", "page_blocks": False},
+    "pdf_text": {"line_numbers": "", "page_blocks": True},
+    "web_bullets": {"line_numbers": "", "page_blocks": False},
+    "goals_strategies": {"line_numbers": "", "page_blocks": True},
+}
+# Lines longer than this (the 90th percentile of a text's line lengths) mean one paragraph per line,
+# as in web text; PDF text wraps at 40-110 characters (seeds and corpus), web text runs to 300-600.
+PARAGRAPH_LINE = 160
+# A line is full when the next line's first word would not have fitted within this share of the
+# text's usual width (its 90th percentile line length): wrapping is by glyph widths, not characters.
+_FULL_SHARE = 0.95
+# A leading space opens a text block when such lines are this share of the non-blank lines at most;
+# in texts that indent every line (or none) it says nothing. Seeds: 0.02-0.06 where it holds.
+_BLOCK_SHARE = 0.1
+
+
+def read_layout(document: Document) -> tuple[Layout, list[Line]]:
+    """The document's content lines as the reader walks them, and what was detected."""
+    raw = list(document.lines)
+    raw = raw[: _end_index(raw, _option(document, "end_at", ()))]
+    forced = PROFILES.get(document.layout, {})
+    markdown = document.layout == "auto" and is_markdown(raw)
+    side, numbers = _line_numbers(raw, document, forced, markdown)
+    texts = [clean(_strip_number(r, n, side) if n is not None else r) for r, n in zip(raw, numbers, strict=True)]
+    width = _width(texts)
+    page_blocks = bool(forced.get("page_blocks", _has_blocks(texts, markdown, side)))
+    pages = _pages(texts)
+    running = running_lines(pages) if len(pages) >= _RUNNING_MIN_PAGES else set()
+    glyphs = "".join(_option(document, "bullets", ()))
+    lines, furniture = _content_lines(texts, numbers, side, markdown, page_blocks, running, glyphs, document)
+    lines = _mark_full(lines, width)
+    layout = Layout(
+        markdown=markdown,
+        line_numbers=side,
+        page_blocks=page_blocks,
+        pages=len(pages),
+        furniture=furniture,
+        running=len(running),
+        glyphs=tuple(sorted({_glyph_of(texts[line.number - 1]) for line in lines if line.marker and line.marker.kind == "bullet"})),
+        numbered_items=sum(1 for line in lines if line.marker and line.marker.kind != "bullet"),
+        heading_levels=len({line.heading for line in lines if line.heading}),
+        width=width,
+        paragraph_breaks=_marks_paragraphs(lines),
+    )
+    return layout, lines
+
+
+def _option(document: Document, name: str, default: object):
+    return getattr(document, name, default)
+
+
+# Blank lines mark paragraph breaks when they are at least this share of the content lines: 0.17-0.45
+# in the seeds and the Markdown texts, 0.00-0.05 in the corpus's PDF texts that run paragraphs together.
+_PARAGRAPH_BREAK_SHARE = 0.1
+
+
+def _marks_paragraphs(lines: list[Line]) -> bool:
+    blank = sum(1 for line in lines if line.blank)
+    return blank >= _PARAGRAPH_BREAK_SHARE * max(len(lines) - blank, 1)
+
+
+def _end_index(lines: list[str], end_at: tuple[str, ...]) -> int:
+    for index, raw in enumerate(lines):
+        if end_at and raw.strip().startswith(end_at):
+            return index
+    return len(lines)
+
+
+def _line_numbers(raw: list[str], document: Document, forced: dict, markdown: bool) -> tuple[str, list[int | None]]:
+    wanted = _option(document, "line_numbers", "") or forced.get("line_numbers")
+    if wanted == "none" or markdown or wanted == "":
+        return "", [None] * len(raw)
+    if wanted in ("start", "end"):
+        return wanted, printed_numbers(raw, wanted)
+    return detect_line_numbers(raw)
+
+
+def _width(texts: list[str]) -> int:
+    lengths = sorted(len(t.strip()) for t in texts if len(t.strip()) > 1)
+    if not lengths:
+        return 0
+    return int(statistics.quantiles(lengths, n=10)[-1]) if len(lengths) > 1 else lengths[0]
+
+
+def _has_blocks(texts: list[str], markdown: bool, side: str) -> bool:
+    if markdown or side:
+        return False
+    content = [t for t in texts if t.strip()]
+    leading = [t for t in content if t[:1] == " " and split_marker(t.strip())[0] is None]
+    return 0 < len(leading) <= _BLOCK_SHARE * len(content)
+
+
+def _pages(texts: list[str]) -> list[list[tuple[int, str]]]:
+    pages: list[list[tuple[int, str]]] = [[]]
+    for index, text in enumerate(texts):
+        if "\f" in text:
+            pages.append([])
+        else:
+            pages[-1].append((index, text))
+    return pages
+
+
+def _glyph_of(raw: str) -> str:
+    return raw.strip()[:1]
+
+
+def _content_lines(
+    texts: list[str],
+    numbers: list[int | None],
+    side: str,
+    markdown: bool,
+    page_blocks: bool,
+    running: set[int],
+    glyphs: str,
+    document: Document,
+) -> tuple[list[Line], int]:
+    """Walk the cleaned lines once: drop furniture and artefacts, find markers and Markdown headings."""
+    lines: list[Line] = []
+    furniture = 0
+    page_start = False
+    skip_until = front_matter_end(texts) if markdown else 0
+    for index, text in enumerate(texts):
+        if index < skip_until:
+            continue
+        if "\f" in text:
+            page_start = True
+            _drop_trailing_blanks(lines)
+            continue
+        stripped = text.strip()
+        if index in running or (stripped and numbers[index] is None and is_page_number(stripped)):
+            furniture += index not in running
+            continue
+        if stripped and _option(document, "ignore_lines", ()) and stripped.startswith(_option(document, "ignore_lines", ())):
+            continue
+        if not stripped:
+            # Without printed numbers an empty line is a paragraph break; with them it is an artefact
+            # between printed lines, and a line that held only its number is the break.
+            if (side and numbers[index] is not None) or (not side and not page_start):
+                lines.append(Line(index + 1, "", numbers[index]))
+            continue
+        line = _line(index, text, numbers[index], markdown, page_blocks, glyphs)
+        if line is None:
+            continue
+        lines.append(_with_page_start(line, page_start))
+        page_start = False
+    return lines, furniture
+
+
+def _drop_trailing_blanks(lines: list[Line]) -> None:
+    """Blank lines before a page break are the page's bottom margin, not a paragraph break."""
+    while lines and lines[-1].blank and lines[-1].printed is None:
+        lines.pop()
+
+
+def _with_page_start(line: Line, page_start: bool) -> Line:
+    if not page_start:
+        return line
+    return dataclasses.replace(line, page_start=True)
+
+
+def _mark_full(lines: list[Line], width: int) -> list[Line]:
+    """Say of each line whether the next line's first word would have fitted on it (wrapped text goes on)."""
+    if width > PARAGRAPH_LINE:
+        return lines
+    limit = _FULL_SHARE * width
+    marked = list(lines)
+    following: Line | None = None
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        if line.blank:
+            following = None
+            continue
+        if following is not None and not following.marker and not following.heading:
+            word = following.text.split(" ", 1)[0]
+            marked[index] = dataclasses.replace(line, full=line.length + 1 + len(word) > limit)
+        following = line
+    return marked
+
+
+def _line(index: int, text: str, printed: int | None, markdown: bool, page_blocks: bool, glyphs: str) -> Line | None:
+    stripped = text.strip()
+    heading = 0
+    if markdown:
+        if _MD_IGNORED_LINE.match(stripped):
+            return None
+        found = _MD_HEADING.match(stripped)
+        if found:
+            heading, stripped = len(found.group("hashes")), found.group("title")
+    marker, rest = (None, stripped) if heading else split_marker(stripped, glyphs)
+    if marker is not None and markdown and len(text) - len(text.lstrip()) >= 2:
+        marker = dataclasses.replace(marker, sub=True)
+    if markdown:
+        rest = markdown_inline(rest).strip()
+        if not rest:
+            return None
+    block_start = page_blocks and text[:1] == " "
+    return Line(index + 1, rest, printed, block_start, marker, heading, length=len(stripped))
