@@ -7,7 +7,6 @@ with a broad heading ("Helse og omsorg") as the tie-breaker and the fallback.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +14,8 @@ import polars as pl
 
 from publish import schema
 from publish.errors import InputError
-from publish.sources import entry_lines, read_toml
+from publish.inputs import Entry, entries, read_csv, read_toml
+from publish.sources import ID_PATTERN
 from publish.text import normalise, stem
 
 TOPICS_NAME = "topics.toml"
@@ -53,37 +53,64 @@ class Taxonomy:
         return {t.topic_id for t in self.topics}
 
 
+# The major topics of the Comparative Agendas Project's master codebook (there is no 11 or 22).
+CAP_MAJOR_CODES = frozenset((*range(1, 11), *range(12, 22), 23))
+TOPIC_KEYS = (
+    "id",
+    "label",
+    "description",
+    "order",
+    "parent",
+    "cap_major_code",
+    "cap_major_label",
+    "headings",
+    "broad_headings",
+    "keywords",
+)
+
+
 def load_taxonomy(seeds_dir: Path) -> Taxonomy:
-    """Read and validate seeds/topics.toml."""
+    """Read and validate seeds/topics.toml: every field type-checked, every error with its line."""
     path = seeds_dir / TOPICS_NAME
     data, text = read_toml(path)
     topics: list[Topic] = []
-    for entry, line in zip(data.get("topics", []), entry_lines(text, "topics"), strict=False):
-        missing = [k for k in ("id", "label", "description", "order", "cap_major_code", "cap_major_label") if k not in entry]
-        if missing:
-            raise InputError(path, f"topic lacks {', '.join(missing)}", line=line)
-        if any(t.topic_id == entry["id"] for t in topics):
-            raise InputError(path, f"duplicate topic id {entry['id']!r}", line=line)
-        topics.append(
-            Topic(
-                topic_id=entry["id"],
-                label=entry["label"],
-                description=entry["description"],
-                order=int(entry["order"]),
-                parent_topic_id=entry.get("parent") or None,
-                cap_major_code=int(entry["cap_major_code"]),
-                cap_major_label=entry["cap_major_label"],
-                headings=tuple(entry.get("headings", ())),
-                broad_headings=tuple(entry.get("broad_headings", ())),
-                keywords=tuple(k.casefold() for k in entry.get("keywords", ())),
-            )
-        )
+    for entry in entries(data, text, path, "topics", "topic"):
+        topics.append(_topic(entry, topics))
     if not topics:
         raise InputError(path, "no [[topics]] entries")
     unknown_parents = {t.parent_topic_id for t in topics} - {t.topic_id for t in topics} - {None}
     if unknown_parents:
         raise InputError(path, f"unknown parent topic(s): {', '.join(sorted(unknown_parents))}")
     return Taxonomy(tuple(sorted(topics, key=lambda t: t.order)))
+
+
+def _topic(entry: Entry, topics: list[Topic]) -> Topic:
+    topic_id = entry.text("id")
+    if not ID_PATTERN.fullmatch(topic_id):
+        raise entry.error("id", f"id {topic_id!r} must be lower-case letters, digits and dashes (at most 64)", hint="it names a web page")
+    entry.what = f"topic {topic_id!r}"
+    entry.only(TOPIC_KEYS)
+    if any(t.topic_id == topic_id for t in topics):
+        raise entry.error("id", f"duplicate topic id {topic_id!r}")
+    order = entry.integer("order", allowed=range(1, 10_000))
+    clash = next((t for t in topics if t.order == order), None)
+    if clash:
+        raise entry.error("order", f"order {order} is also topic {clash.topic_id!r}'s", hint="each chapter needs its own place")
+    code = entry.integer("cap_major_code")
+    if code not in CAP_MAJOR_CODES:
+        raise entry.error("cap_major_code", f"cap_major_code {code} is not a CAP major topic", hint="major topics are 1–10, 12–21 and 23")
+    return Topic(
+        topic_id=topic_id,
+        label=entry.text("label", empty=False),
+        description=entry.text("description"),
+        order=order,
+        parent_topic_id=entry.text("parent", "") or None,
+        cap_major_code=code,
+        cap_major_label=entry.text("cap_major_label", empty=False),
+        headings=entry.texts("headings"),
+        broad_headings=entry.texts("broad_headings"),
+        keywords=tuple(k.casefold() for k in entry.texts("keywords")),
+    )
 
 
 @dataclass(frozen=True)
@@ -94,22 +121,27 @@ class Override:
 
 
 def load_overrides(seeds_dir: Path, pledge_ids: set[str], topic_ids: set[str]) -> dict[str, Override]:
-    """Read seeds/topic_overrides.csv; an unknown pledge or topic is an error with its line."""
+    """Read seeds/topic_overrides.csv; an unknown pledge or topic, or a pledge named twice, is an error with its line."""
     path = seeds_dir / OVERRIDES_NAME
     if not path.exists():
         return {}
     overrides: dict[str, Override] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or not {"pledge_id", "topic_id", "reason"} <= set(reader.fieldnames):
-            raise InputError(path, "header must be pledge_id,topic_id,reason", line=1)
-        for row in reader:
-            line = reader.line_num
-            if row["pledge_id"] not in pledge_ids:
-                raise InputError(path, f"unknown pledge {row['pledge_id']!r}", line=line, hint="ids are in datapackage/data/pledges.csv")
-            if row["topic_id"] not in topic_ids:
-                raise InputError(path, f"unknown topic {row['topic_id']!r}", line=line, hint=f"topics: {', '.join(sorted(topic_ids))}")
-            overrides[row["pledge_id"]] = Override(row["pledge_id"], row["topic_id"], row["reason"])
+    lines: dict[str, int] = {}
+    for row in read_csv(path, ("pledge_id", "topic_id", "reason")):
+        pledge_id, topic_id = row.values["pledge_id"], row.values["topic_id"]
+        if pledge_id not in pledge_ids:
+            raise InputError(path, f"unknown pledge {pledge_id!r}", line=row.line, hint="ids are in datapackage/data/pledges.csv")
+        if topic_id not in topic_ids:
+            raise InputError(path, f"unknown topic {topic_id!r}", line=row.line, hint=f"topics: {', '.join(sorted(topic_ids))}")
+        if pledge_id in overrides:
+            raise InputError(
+                path,
+                f"pledge {pledge_id!r} is overridden twice (also on line {lines[pledge_id]})",
+                line=row.line,
+                hint="keep one row per pledge",
+            )
+        overrides[pledge_id] = Override(pledge_id, topic_id, row.values["reason"])
+        lines[pledge_id] = row.line
     return overrides
 
 

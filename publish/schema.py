@@ -14,6 +14,10 @@ PLEDGE_KINDS = ("pledge", "sub_pledge", "goal", "strategy", "context")
 ACTOR_KINDS = ("party", "municipality")
 DOCUMENT_KINDS = ("programme", "web_page", "policy")
 LAYOUTS = ("pdf_numbered_lines", "pdf_text", "web_bullets", "goals_strategies")
+# What a manifest entry's `layout` may say: a profile, or "auto" to let the extractor choose one.
+MANIFEST_LAYOUTS = ("auto", *LAYOUTS)
+# Where a text's printed line numbers stand (a manifest entry's `line_numbers`; absent: detected).
+LINE_NUMBER_POSITIONS = ("start", "end", "none")
 TOPIC_METHODS = ("heading", "keyword", "override", "parent")
 RELATION_KINDS = ("agree", "similar", "disagree")
 RELATION_METHODS = ("auto", "editorial")

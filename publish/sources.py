@@ -2,18 +2,47 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from publish.errors import InputError
-from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LAYOUTS
+from publish.inputs import Entry, entries, read_toml, table
+from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LINE_NUMBER_POSITIONS, MANIFEST_LAYOUTS
 
 MANIFEST_NAME = "sources.toml"
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# Ids and the dataset name become file names (pages, release files): this pattern is the only one allowed.
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+# The longest physical line of a text. Measured: the seeds' longest line has 399 characters (a web
+# paragraph), the development corpus's 636 (tests/corpus/texts); 4,000 leaves six times that while a
+# runaway line (a binary file, a PDF export without line breaks) stops here with its line number.
+MAX_LINE_CHARS = 4_000
+# Control characters a text export leaves behind (NUL, ESC, BEL, a stray U+0001 after a bullet): removed
+# where a text is read, so no table, workbook or terminal sees them. Tab and form feed (a page break) stay:
+# the extractor reads them as whitespace. Editors' files (TOML, CSV) are stricter: there they are errors.
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+DATASET_KEYS = (
+    "name",
+    "title",
+    "description",
+    "version",
+    "created",
+    "license",
+    "license_title",
+    "license_path",
+    "publisher",
+    "keywords",
+    "homepage",
+)
+ACTOR_KEYS = ("id", "name", "short_name", "kind", "color", "group")
+DOCUMENT_KEYS = (
+    "id", "file", "actor", "title", "short_title", "kind", "period", "layout", "url", "rights", "sha256", "encoding",
+    "chapters", "bullets", "line_numbers", "ignore_lines", "end_at",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,7 +71,11 @@ class Document:
     rights: str
     sha256: str
     lines: tuple[str, ...]
-    chapters: tuple[str, ...] = ()
+    chapters: tuple[str, ...] = ()  # chapter headings of a text without font sizes
+    bullets: tuple[str, ...] = ()  # extra list-marker glyphs (1-3 characters, no letters or digits)
+    line_numbers: str = ""  # where printed line numbers stand: start, end or none; "" = detect
+    ignore_lines: tuple[str, ...] = ()  # a line whose stripped text starts with one of these is page furniture
+    end_at: tuple[str, ...] = ()  # the content ends at the first line starting with one of these (site boilerplate)
 
 
 @dataclass(frozen=True)
@@ -70,37 +103,13 @@ class Corpus:
     seeds_dir: Path = field(default=Path("seeds"))
 
 
-def read_toml(path: Path) -> tuple[dict, str]:
-    """Parse a TOML file, turning a syntax error into an InputError with its line; also its text."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except UnicodeDecodeError as err:
-        raise InputError(path, f"not valid UTF-8 at byte {err.start}", hint="save the file as UTF-8") from None
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as err:
-        line = getattr(err, "lineno", None) or _line_from_message(str(err))
-        raise InputError(path, f"malformed TOML: {err.msg if hasattr(err, 'msg') else err}", line=line) from None
-
-
-def _line_from_message(message: str) -> int | None:
-    match = re.search(r"line (\d+)", message)
-    return int(match.group(1)) if match else None
-
-
-def entry_lines(text: str, table: str) -> list[int]:
-    """The line where each [[table]] entry starts, in order, so errors can point at the entry.
-
-    >>> entry_lines(chr(10).join(["[dataset]", "", "[[actors]]", "id = 'a'", "[[actors]]"]), "actors")
-    [3, 5]
-    """
-    return [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == f"[[{table}]]"]
-
-
 def decode_text(raw: bytes, path: Path, encoding: str) -> str:
-    """Decode a seed text: strict, BOM dropped, CRLF/CR turned into LF so line numbers hold."""
+    """Decode a seed text: strict, BOM dropped, CRLF/CR turned into LF so line numbers hold, stray
+    control characters removed (tab and form feed stay), every line at most MAX_LINE_CHARS long.
+
+    >>> decode_text(b"\\xef\\xbb\\xbfA\\x1b[31m\\x00\\r\\nB\\x0c", Path("t.txt"), "utf-8")
+    'A[31m\\nB\\x0c'
+    """
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as err:
@@ -109,7 +118,21 @@ def decode_text(raw: bytes, path: Path, encoding: str) -> str:
         raise InputError(path, f"not valid {encoding}: byte 0x{raw[err.start]:02x} at offset {err.start}", line=line, hint=hint) from None
     except LookupError:
         raise InputError(path, f"unknown encoding {encoding!r}", hint="use a Python codec name such as utf-8 or cp1252") from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = _TEXT_CONTROL.sub("", text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
+    if len(text) > MAX_LINE_CHARS:
+        _check_line_lengths(text, path)
+    return text
+
+
+def _check_line_lengths(text: str, path: Path) -> None:
+    for number, line in enumerate(text.split("\n"), 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise InputError(
+                path,
+                f"line of {len(line):,} characters; at most {MAX_LINE_CHARS:,} are read",
+                line=number,
+                hint="is this a text export? break the text into lines as the document has them",
+            )
 
 
 def split_lines(text: str) -> tuple[str, ...]:
@@ -121,119 +144,181 @@ def split_lines(text: str) -> tuple[str, ...]:
 
 
 def load_corpus(seeds_dir: Path) -> Corpus:
-    """Read and validate the manifest, then every text it names."""
+    """Read and validate the manifest, then every text it names (each inside the seeds folder)."""
+    if not seeds_dir.is_dir():
+        what = "not a folder" if seeds_dir.exists() else "no such folder"
+        raise InputError(seeds_dir, what, hint=f"--seeds names the folder that holds {MANIFEST_NAME} and the texts")
     manifest_path = seeds_dir / MANIFEST_NAME
     data, manifest_text = read_toml(manifest_path)
-    dataset = _dataset(data, manifest_path)
-    actors = _actors(data, manifest_path, manifest_text)
-    documents = _documents(data, manifest_path, manifest_text, {a.actor_id for a in actors}, seeds_dir)
+    unknown = sorted(set(data) - {"dataset", "actors", "documents"})
+    if unknown:
+        raise InputError(manifest_path, f"unknown table {unknown[0]!r}", hint="the manifest has [dataset], [[actors]] and [[documents]]")
+    dataset = _dataset(table(data, manifest_text, manifest_path, "dataset", "[dataset]"))
+    actors = _actors(entries(data, manifest_text, manifest_path, "actors", "actor"), manifest_path)
+    documents = _documents(entries(data, manifest_text, manifest_path, "documents", "document"), {a.actor_id for a in actors}, seeds_dir)
     return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir)
 
 
-def _require(entry: dict, keys: tuple[str, ...], path: Path, line: int | None, what: str) -> None:
-    missing = [k for k in keys if k not in entry]
-    if missing:
-        raise InputError(path, f"{what} lacks {', '.join(missing)}", line=line)
+def _id(entry: Entry, key: str = "id") -> str:
+    value = entry.text(key)
+    if not ID_PATTERN.fullmatch(value):
+        raise entry.error(
+            key, f"{key} {value!r} must be lower-case letters, digits and dashes (at most 64)", hint="it becomes part of file names"
+        )
+    return value
 
 
-def _dataset(data: dict, path: Path) -> Dataset:
-    entry = data.get("dataset")
-    if not isinstance(entry, dict):
-        raise InputError(path, "missing [dataset] table", hint="see README: the manifest")
-    keys = ("name", "title", "description", "version", "created", "license", "license_title", "license_path", "publisher", "keywords")
-    _require(entry, keys, path, None, "[dataset]")
-    if not re.fullmatch(r"\d+\.\d+\.\d+", str(entry["version"])):
-        raise InputError(path, f"[dataset] version {entry['version']!r} is not SemVer (MAJOR.MINOR.PATCH)")
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(entry["created"])):
-        raise InputError(path, f"[dataset] created {entry['created']!r} is not a date YYYY-MM-DD")
+def _dataset(entry: Entry) -> Dataset:
+    entry.only(DATASET_KEYS)
+    name = _id(entry, "name")
+    version = entry.text("version")
+    if not re.fullmatch(r"\d+\.\d+\.\d+", version):
+        raise entry.error("version", f"version {version!r} is not SemVer (MAJOR.MINOR.PATCH)")
+    created = entry.values.get("created")
+    if isinstance(created, datetime.date) and not isinstance(created, datetime.datetime):
+        created = created.isoformat()  # a TOML date (created = 2026-11-25) is a date too
+    else:
+        created = entry.text("created")
+    try:
+        datetime.date.fromisoformat(created)
+        valid = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", created))
+    except ValueError:
+        valid = False
+    if not valid:
+        raise entry.error("created", f"created {created!r} is not a date YYYY-MM-DD")
     return Dataset(
-        name=entry["name"],
-        title=entry["title"],
-        description=entry["description"],
-        version=str(entry["version"]),
-        created=str(entry["created"]),
-        license=entry["license"],
-        license_title=entry["license_title"],
-        license_path=entry["license_path"],
-        publisher=entry["publisher"],
-        keywords=tuple(entry["keywords"]),
-        homepage=entry.get("homepage", ""),
+        name=name,
+        title=entry.text("title", empty=False),
+        description=entry.text("description"),
+        version=version,
+        created=created,
+        license=entry.text("license"),
+        license_title=entry.text("license_title"),
+        license_path=entry.text("license_path"),
+        publisher=entry.text("publisher"),
+        keywords=entry.texts("keywords"),
+        homepage=entry.text("homepage", ""),
     )
 
 
-def _actors(data: dict, path: Path, text: str) -> tuple[Actor, ...]:
+def _actors(found: list[Entry], path: Path) -> tuple[Actor, ...]:
     actors: list[Actor] = []
-    seen: set[str] = set()
-    for entry, line in zip(data.get("actors", []), entry_lines(text, "actors"), strict=False):
-        _require(entry, ("id", "name", "short_name", "kind", "color"), path, line, "actor")
-        if not _ID.match(entry["id"]):
-            raise InputError(path, f"actor id {entry['id']!r} must be lower-case letters, digits and dashes", line=line)
-        if entry["id"] in seen:
-            raise InputError(path, f"duplicate actor id {entry['id']!r}", line=line)
-        if entry["kind"] not in ACTOR_KINDS:
-            raise InputError(path, f"actor kind {entry['kind']!r} is not one of {', '.join(ACTOR_KINDS)}", line=line)
-        if not _COLOR.match(entry["color"]):
-            raise InputError(path, f"actor colour {entry['color']!r} is not #RRGGBB", line=line)
-        seen.add(entry["id"])
-        actors.append(Actor(entry["id"], entry["name"], entry["short_name"], entry["kind"], entry["color"], entry.get("group", "default")))
+    for entry in found:
+        actor_id = _id(entry)
+        entry.what = f"actor {actor_id!r}"
+        entry.only(ACTOR_KEYS)
+        if any(a.actor_id == actor_id for a in actors):
+            raise entry.error("id", f"duplicate actor id {actor_id!r}")
+        kind = entry.text("kind")
+        if kind not in ACTOR_KINDS:
+            raise entry.error("kind", f"actor kind {kind!r} is not one of {', '.join(ACTOR_KINDS)}")
+        color = entry.text("color")
+        if not _COLOR.fullmatch(color):
+            raise entry.error("color", f"actor colour {color!r} is not #RRGGBB")
+        name = entry.text("name", empty=False)
+        actors.append(
+            Actor(actor_id, name, entry.text("short_name", empty=False), kind, color, entry.text("group", "default", empty=False))
+        )
     if not actors:
         raise InputError(path, "no [[actors]] entries")
     return tuple(actors)
 
 
-def _documents(data: dict, path: Path, text: str, actor_ids: set[str], seeds_dir: Path) -> tuple[Document, ...]:
+def _documents(found: list[Entry], actor_ids: set[str], seeds_dir: Path) -> tuple[Document, ...]:
     documents: list[Document] = []
-    seen: set[str] = set()
-    for entry, line in zip(data.get("documents", []), entry_lines(text, "documents"), strict=False):
-        documents.append(_document(entry, path, line, actor_ids, seen, seeds_dir))
-        seen.add(entry["id"])
+    for entry in found:
+        document = _document(entry, actor_ids, seeds_dir, {d.document_id for d in documents})
+        documents.append(document)
     if not documents:
-        raise InputError(path, "no [[documents]] entries")
+        raise InputError(seeds_dir / MANIFEST_NAME, "no [[documents]] entries")
     return tuple(documents)
 
 
-def _document(entry: dict, path: Path, line: int | None, actor_ids: set[str], seen: set[str], seeds_dir: Path) -> Document:
-    _require(entry, ("id", "file", "actor", "title", "kind", "layout", "rights"), path, line, "document")
-    doc_id = entry["id"]
-    if not _ID.match(doc_id):
-        raise InputError(path, f"document id {doc_id!r} must be lower-case letters, digits and dashes", line=line)
+def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]) -> Document:
+    doc_id = _id(entry)
+    entry.what = f"document {doc_id!r}"
+    entry.only(DOCUMENT_KEYS)
     if doc_id in seen:
-        raise InputError(path, f"duplicate document id {doc_id!r}", line=line)
-    if entry["actor"] not in actor_ids:
-        known = ", ".join(sorted(actor_ids))
-        raise InputError(path, f"document {doc_id!r} names unknown actor {entry['actor']!r}", line=line, hint=f"known actors: {known}")
-    if entry["kind"] not in DOCUMENT_KINDS:
-        raise InputError(path, f"document kind {entry['kind']!r} is not one of {', '.join(DOCUMENT_KINDS)}", line=line)
-    if entry["layout"] not in LAYOUTS:
-        raise InputError(path, f"unknown layout profile {entry['layout']!r}", line=line, hint=f"known profiles: {', '.join(LAYOUTS)}")
-    file_path = seeds_dir / entry["file"]
-    if not file_path.is_file():
-        raise InputError(path, f"document {doc_id!r}: file {entry['file']!r} not found under {seeds_dir}", line=line)
+        raise entry.error("id", f"duplicate document id {doc_id!r}")
+    actor = entry.text("actor")
+    if actor not in actor_ids:
+        raise entry.error("actor", f"names unknown actor {actor!r}", hint=f"known actors: {', '.join(sorted(actor_ids))}")
+    kind = entry.text("kind")
+    if kind not in DOCUMENT_KINDS:
+        raise entry.error("kind", f"document kind {kind!r} is not one of {', '.join(DOCUMENT_KINDS)}")
+    layout = entry.text("layout", "auto")
+    if layout not in MANIFEST_LAYOUTS:
+        raise entry.error("layout", f"unknown layout profile {layout!r}", hint=f"known profiles: {', '.join(MANIFEST_LAYOUTS)}")
+    title = entry.text("title", empty=False)
+    pinned = entry.text("sha256", "").lower()
+    if pinned and not _SHA256.fullmatch(pinned):
+        raise entry.error("sha256", f"sha256 {pinned[:70]!r} is not 64 hexadecimal digits")
+    source_file = entry.text("file", empty=False)
+    file_path = _inside(seeds_dir, source_file, entry)
     raw = file_path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
-    pinned = entry.get("sha256")
     if pinned and pinned != digest:
-        raise InputError(
-            path,
-            f"document {doc_id!r}: sha256 of {entry['file']} is {digest}, manifest pins {pinned}",
-            line=line,
+        raise entry.error(
+            "sha256",
+            f"sha256 of {source_file} is {digest}, manifest pins {pinned}",
             hint="the text changed: check it, then update the pinned sha256",
         )
-    body = decode_text(raw, file_path, entry.get("encoding", "utf-8"))
+    body = decode_text(raw, file_path, entry.text("encoding", "utf-8"))
     if not body.strip():
         raise InputError(file_path, "the text file is empty", hint="export the document's text again")
     return Document(
         document_id=doc_id,
-        actor_id=entry["actor"],
-        title=entry["title"],
-        short_title=entry.get("short_title", entry["title"]),
-        kind=entry["kind"],
-        period=str(entry.get("period", "")),
-        source_file=entry["file"],
-        layout=entry["layout"],
-        url=entry.get("url", ""),
-        rights=entry["rights"],
+        actor_id=actor,
+        title=title,
+        short_title=entry.text("short_title", title, empty=False),
+        kind=kind,
+        period=entry.text("period", ""),
+        source_file=source_file,
+        layout=layout,
+        url=entry.text("url", ""),
+        rights=entry.text("rights"),
         sha256=digest,
         lines=split_lines(body),
-        chapters=tuple(entry.get("chapters", ())),
+        chapters=entry.texts("chapters"),
+        bullets=_bullets(entry),
+        line_numbers=entry.choice("line_numbers", LINE_NUMBER_POSITIONS, "") if "line_numbers" in entry.values else "",
+        ignore_lines=_prefixes(entry, "ignore_lines"),
+        end_at=_prefixes(entry, "end_at"),
     )
+
+
+def _inside(seeds_dir: Path, name: str, entry: Entry) -> Path:
+    """The text file `name` names, which must be a file inside the seeds folder: one rule for
+    `..`, absolute paths and symlinks alike, so no text from elsewhere is ever published."""
+    root = seeds_dir.resolve()
+    relative = PurePosixPath(name)
+    target = (root / relative).resolve()
+    if relative.is_absolute() or ".." in relative.parts or "\\" in name or not target.is_relative_to(root):
+        raise entry.error(
+            "file",
+            f"file {name!r} is outside the seeds folder {seeds_dir}",
+            hint=f"put the text under {seeds_dir}/texts/ and name it relative to {seeds_dir} (no '..', absolute path or symlink out)",
+        )
+    if not target.is_file():
+        raise entry.error("file", f"file {name!r} not found under {seeds_dir}")
+    return target
+
+
+def _bullets(entry: Entry) -> tuple[str, ...]:
+    bullets = entry.texts("bullets")
+    for number, glyph in enumerate(bullets, 1):
+        if not 1 <= len(glyph) <= 3 or any(c.isalnum() or c.isspace() for c in glyph):
+            raise entry.error(
+                "bullets",
+                f"bullets item {number} {glyph!r} must be 1–3 characters, none a letter, digit or space",
+                hint='e.g. bullets = ["►", "✓"]',
+            )
+    return bullets
+
+
+def _prefixes(entry: Entry, key: str) -> tuple[str, ...]:
+    prefixes = entry.texts(key)
+    for number, prefix in enumerate(prefixes, 1):
+        if not prefix.strip():
+            raise entry.error(key, f"{key} item {number} is empty (it would match every line)")
+    return tuple(p.strip() for p in prefixes)

@@ -91,7 +91,7 @@ def _untouched(before: dict[str, bytes], package: Path, out: Path) -> None:
 def test_missing_text_file(seeds, previous):
     (seeds / AP_WEB).unlink()
     before = _snapshot(*previous)
-    line = _line_of(seeds / MANIFEST, 'id = "ap-web-arbeid"') - 1
+    line = _line_of(seeds / MANIFEST, f'file = "{AP_WEB}"')
     _fails(run_build(seeds, *previous), rf"sources.toml:{line}: document 'ap-web-arbeid': file 'texts/ap-web-arbeid.txt' not found")
     _untouched(before, *previous)
 
@@ -168,7 +168,7 @@ def test_malformed_taxonomy_toml(seeds, previous):
         ('actor = "r"', 'actor = "sv"', r"names unknown actor 'sv'.*known actors: ap, baerum, r"),
         ('id = "ap-web-arbeid"', 'id = "ap-web-naering"', r"duplicate document id 'ap-web-naering'"),
         ('id = "r"\n', 'id = "ap"\n', r"duplicate actor id 'ap'"),
-        ('layout = "pdf_text"', 'layout = "pdf_scan"', r"unknown layout profile 'pdf_scan'.*known profiles: pdf_numbered_lines"),
+        ('layout = "pdf_text"', 'layout = "pdf_scan"', r"unknown layout profile 'pdf_scan'.*known profiles: auto, pdf_numbered_lines"),
         (
             'sha256 = "2d9f5925f1371a986bcdd35ec3eb44d87e318c1c8f0416bfa4c2a58c8b84f07d"',
             'sha256 = "0000000000000000000000000000000000000000000000000000000000000000"',
@@ -181,6 +181,165 @@ def test_manifest_mistakes(seeds, previous, old, new, expected):
     _edit(seeds / MANIFEST, old, new)
     before = _snapshot(*previous)
     _fails(run_build(seeds, *previous), r"sources.toml:\d+: .*" + expected)
+    _untouched(before, *previous)
+
+
+def _documents(seeds: Path) -> list[tuple]:
+    """Each document of the manifest as id, actor, file and number of lines, in manifest order."""
+    from publish.sources import load_corpus
+
+    return [(d.document_id, d.actor_id, d.source_file, d.layout, len(d.lines)) for d in load_corpus(seeds).documents]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('[[documents]]\nid = "baerum-arbeidsgiverpolitikk"', '[[documents]]  # the policy\nid = "baerum-arbeidsgiverpolitikk"'),
+        ('[[actors]]\nid = "ap"', "[[actors]] # Ap\nid = 'ap'"),
+        ('[[documents]]\nid = "ap-web-arbeid"', '[[ documents ]]\n"id" = "ap-web-arbeid" # a web page'),
+        ('[[documents]]\nid = "ap-web-arbeid"', '[["documents"]]\nid = """ap-web-arbeid"""'),
+    ],
+    ids=["comment-after-last-document", "comment-after-actor", "spaced-header", "quoted-header"],
+)
+def test_any_valid_toml_finds_every_entry(seeds, old, new):
+    """Comments, spacing and quoting around a header never drop or misplace an entry."""
+    expected = _documents(SEEDS)
+    _edit(seeds / MANIFEST, old, new)
+    assert _documents(seeds) == expected
+
+
+def test_entries_as_inline_tables_are_found_with_their_lines(seeds):
+    """`actors = [{...}, ...]` is the same manifest; an error points at the inline table's line."""
+    manifest = seeds / MANIFEST
+    text = manifest.read_text(encoding="utf-8")
+    start, end = text.index("[[actors]]"), text.index("[[documents]]")
+    inline = (
+        'actors = [\n  { id = "ap", name = "Bærum Arbeiderparti", short_name = "Ap", kind = "party", color = "#C8102E", group = "baerum" },\n'
+        '  # Rødt\n  { id = "r", name = "Rødt Bærum", short_name = "Rødt", kind = "party", color = "#6B1A2B", group = "baerum" },\n'
+        '  { id = "baerum", name = "Bærum kommune", short_name = "Kommunen", kind = "municipality", color = "#1F5A7A", group = "baerum" },\n]\n\n'
+    )
+    text = text[: text.index("[dataset]")] + inline + text[text.index("[dataset]") : start] + text[end:]
+    manifest.write_text(text, encoding="utf-8")
+    assert _documents(seeds) == _documents(SEEDS)
+    _edit(manifest, 'color = "#6B1A2B"', 'color = "red"')
+    line = _line_of(manifest, 'id = "r"')
+    _fails(run_build(seeds, seeds / "dp", seeds / "out"), rf"^error: .*sources.toml:{line}: actor 'r': actor colour 'red' is not #RRGGBB$")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "expected"),
+    [
+        ('id = "ap-web-arbeid"', "id = 5", "id = 5", r"document: id must be a string, not the integer 5"),
+        (f'file = "{AP_WEB}"', f'file = "{AP_WEB}"\nencoding = 5', "encoding = 5", r"document 'ap-web-arbeid': encoding must be a string, not the integer 5"),
+        ('"Bolig",\n', '"Bolig", 7,\n', 'chapters = [', r"document 'ap-program-2023': chapters must be a list of strings; item 8 is the integer 7"),
+        (
+            'layout = "goals_strategies"',
+            'layout = "goals_strategies"\nchapters = "Mål"',
+            'chapters = "Mål"',
+            r"document 'baerum-arbeidsgiverpolitikk': chapters must be a list of strings, not the string 'Mål'\n  hint: write chapters = \[",
+        ),
+        ('layout = "web_bullets"', "layout = 5", "layout = 5", r"document 'ap-web-naering': layout must be a string, not the integer 5"),
+        ('title = "Arbeid (nettside)"', 'title = "Arbeid\\u001b[31m"', 'title = "Arbeid', r"document 'ap-web-arbeid': title contains the control character U\+001B ESCAPE"),
+        ('layout = "web_bullets"', 'layout = "web_bullets"\nbullets = ["ab"]', "bullets = ", r"document 'ap-web-naering': bullets item 1 'ab' must be 1–3 characters, none a letter, digit or space"),
+        ('layout = "web_bullets"', 'layout = "web_bullets"\nbullets = "►"', "bullets = ", r"document 'ap-web-naering': bullets must be a list of strings, not the string '►'"),
+        ('layout = "web_bullets"', 'layout = "web_bullets"\nline_numbers = "middle"', "line_numbers = ", r"document 'ap-web-naering': line_numbers 'middle' is not one of start, end, none"),
+        ('layout = "web_bullets"', 'layout = "web_bullets"\nignore_lines = [true]', "ignore_lines = ", r"document 'ap-web-naering': ignore_lines must be a list of strings; item 1 is the boolean True"),
+        ('layout = "web_bullets"', 'layout = "web_bullets"\nend_at = ["  "]', "end_at = ", r"document 'ap-web-naering': end_at item 1 is empty \(it would match every line\)"),
+        ('layout = "web_bullets"', 'layuot = "web_bullets"', "layuot", r"document 'ap-web-naering': unknown key 'layuot'\n  hint: known keys: id, file, actor"),
+        ('sha256 = "c57462e5', 'sha256 = "xyz"\n# sha256 = "c57462e5', 'sha256 = "xyz"', r"document 'ap-web-naering': sha256 'xyz' is not 64 hexadecimal digits"),
+        ('color = "#C8102E"', "color = 0xC8102E", "color = ", r"actor 'ap': color must be a string, not the integer 13111342"),
+        (
+            'keywords = ["Bærum", "kommunevalg", "partiprogram", "valgløfter", "arbeidsgiverpolitikk", "lokalpolitikk"]',
+            'keywords = "Bærum"',
+            "keywords = ",
+            r"\[dataset\]: keywords must be a list of strings, not the string 'Bærum'"),
+        ('name = "baerum-lofter"', 'name = "../../../../pwn-name"', "name = ", r"\[dataset\]: name '../../../../pwn-name' must be lower-case letters, digits and dashes"),
+        ('created = "2026-11-25"', 'created = "2026-02-30"', "created = ", r"\[dataset\]: created '2026-02-30' is not a date YYYY-MM-DD"),
+        ("[[documents]]\nid = \"ap-web-arbeid\"", "[[document]]\nid = \"ap-web-arbeid\"", "[[document]]", r"unknown table 'document'"),
+    ],
+    ids=[
+        "id-integer", "encoding-integer", "chapters-item-integer", "chapters-string", "layout-integer", "control-character-in-title",
+        "bullet-too-long", "bullets-string", "line-numbers-unknown", "ignore-lines-boolean", "end-at-empty", "unknown-key",
+        "sha256-not-hex", "colour-integer", "keywords-string", "dataset-name-path", "created-not-a-date", "unknown-table",
+    ],
+)  # fmt: skip
+def test_manifest_field_types(seeds, previous, old, new, key, expected):
+    """Every field is type-checked where it enters: the message names the file, the field's line and the type expected."""
+    _edit(seeds / MANIFEST, old, new)
+    line = _line_of(seeds / MANIFEST, key) if key != "[[document]]" else None
+    before = _snapshot(*previous)
+    where = rf"sources.toml:{line}: " if line else r"sources.toml: "
+    _fails(run_build(seeds, *previous), r"^error: \S*" + where + expected)
+    _untouched(before, *previous)
+
+
+@pytest.mark.parametrize(
+    ("file_name", "make"),
+    [
+        ("../secret.txt", lambda seeds: (seeds.parent / "secret.txt").write_text("Hemmelig linje\n")),
+        ("/etc/hostname", lambda seeds: None),
+        ("texts/lenke.txt", lambda seeds: (seeds / "texts" / "lenke.txt").symlink_to(seeds.parent / "secret.txt")),
+        ("texts/../../secret.txt", lambda seeds: None),
+    ],
+    ids=["parent", "absolute", "symlink-out", "dot-dot-inside"],
+)
+def test_text_files_must_be_inside_the_seeds_folder(seeds, previous, file_name, make):
+    """One rule for `..`, absolute paths and symlinks: nothing outside the seeds folder is read."""
+    (seeds.parent / "secret.txt").write_text("Hemmelig linje\n")
+    make(seeds)
+    _edit(seeds / MANIFEST, f'file = "{AP_WEB}"', f'file = "{file_name}"')
+    _unpin(seeds, file_name)
+    line = _line_of(seeds / MANIFEST, f'file = "{file_name}"')
+    before = _snapshot(*previous)
+    _fails(
+        run_build(seeds, *previous),
+        rf"^error: \S*sources.toml:{line}: document 'ap-web-arbeid': file '{re.escape(file_name)}' is outside the seeds folder \S*seeds\n"
+        r"  hint: put the text under \S*seeds/texts/ and name it relative to \S*seeds \(no '..', absolute path or symlink out\)$",
+    )
+    _untouched(before, *previous)
+
+
+def test_a_symlink_inside_the_seeds_folder_is_fine(seeds):
+    (seeds / "texts" / "lenke.txt").symlink_to(seeds / AP_WEB)
+    _edit(seeds / MANIFEST, f'file = "{AP_WEB}"', 'file = "texts/lenke.txt"')
+    assert ("ap-web-arbeid", "ap", "texts/lenke.txt") in [d[:3] for d in _documents(seeds)]
+
+
+@pytest.mark.parametrize("target", ["README.md", "no-such-folder"])
+def test_seeds_must_be_a_folder(previous, target):
+    before = _snapshot(*previous)
+    what = "not a folder" if target == "README.md" else "no such folder"
+    _fails(
+        run_build(Path(target), *previous),
+        rf"^error: {target}: {what}\n  hint: --seeds names the folder that holds sources.toml and the texts$",
+    )
+    _untouched(before, *previous)
+
+
+def test_control_characters_in_a_text_are_removed_where_it_is_read(seeds, tmp_path):
+    """NUL, ESC and BEL from a text export never reach a table or the workbook; the lines stay the same."""
+    path = seeds / AP_WEB
+    text = path.read_text(encoding="utf-8")
+    bullet = "Tilby kommunalt ansatte trygge jobber"
+    path.write_text(text.replace(bullet, "Tilby\x00 kommunalt\x1b[31m ansatte\x07 trygge jobber"), encoding="utf-8")
+    _unpin(seeds, AP_WEB)
+    result = run_build(seeds, tmp_path / "dp", tmp_path / "out", "--no-report")
+    assert result.returncode == 0, result.stderr
+    sources = (tmp_path / "dp" / "data" / "pledge_sources.csv").read_text(encoding="utf-8")
+    assert ",17,17,,,Tilby kommunalt[31m ansatte trygge jobber og konkurransedyktig lønn." in sources
+    assert not re.search(r"[\x00-\x08\x0b-\x1f]", sources)
+
+
+def test_a_runaway_line_is_named(seeds, previous):
+    path = seeds / AP_WEB
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n" + "9" * 60_000 + "\n", encoding="utf-8")
+    _unpin(seeds, AP_WEB)
+    line = len(path.read_text(encoding="utf-8").splitlines())
+    before = _snapshot(*previous)
+    _fails(
+        run_build(seeds, *previous),
+        rf"^error: \S*ap-web-arbeid.txt:{line}: line of 60,000 characters; at most 4,000 are read\n  hint: is this a text export",
+    )
     _untouched(before, *previous)
 
 

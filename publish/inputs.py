@@ -1,0 +1,374 @@
+"""Reading the editors' files (TOML manifests, editorial CSVs) strictly: every entry found with its
+line, every field type-checked, every error one InputError naming file, line and what to do."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publish.errors import InputError
+
+# Control characters are never wanted in a text an editor types: C0 (tab and newlines aside), DEL, C1.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MISSING = object()
+
+
+def control_character(text: str, allowed: str = "") -> str | None:
+    """The first control character of `text` (other than `allowed`) as U+XXXX and its name, or None.
+
+    >>> control_character("Bolig\\x1b[31m"), control_character("a\\tb", allowed="\\t")
+    ('U+001B ESCAPE', None)
+    """
+    for match in _CONTROL.finditer(text):
+        if match.group() not in allowed:
+            return describe_character(match.group())
+    return None
+
+
+def describe_character(char: str) -> str:
+    names = {"\x00": "NUL", "\x07": "BELL", "\x1b": "ESCAPE", "\x7f": "DELETE", "\t": "TAB", "\x0c": "FORM FEED"}
+    return f"U+{ord(char):04X} {names.get(char) or unicodedata.name(char, 'control character')}"
+
+
+def read_toml(path: Path) -> tuple[dict, str]:
+    """Parse a TOML file, turning a syntax error into an InputError with its line; also its text."""
+    text = _read_utf8(path)
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as err:
+        line = getattr(err, "lineno", None) or _line_from_message(str(err))
+        raise InputError(path, f"malformed TOML: {getattr(err, 'msg', err)}", line=line) from None
+
+
+def _read_utf8(path: Path) -> str:
+    """A file's text: strict UTF-8, a byte-order mark allowed; a wrong byte is named with its line."""
+    if path.is_dir():
+        raise InputError(path, "is a folder, not a file")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except OSError as err:
+        raise InputError(path, f"cannot read: {err.strerror}") from None
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        message = f"not valid UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}"
+        raise InputError(path, message, line=line, hint="save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')") from None
+
+
+def _line_from_message(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+# ---- where each entry of a TOML file stands --------------------------------------------------------
+
+_TOKEN = re.compile(
+    r'(?P<string>"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""(?:"{1,2})?|\'\'\'[\s\S]*?\'\'\'(?:\'{1,2})?|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\')'
+    r"|(?P<newline>\r?\n)|(?P<space>[ \t]+)|(?P<comment>#[^\n]*)|(?P<punct>[\[\]{}=,])|(?P<bare>[^\s\"'#\[\]{}=,]+)"
+)
+
+
+@dataclass
+class Span:
+    """Where one table of a TOML file starts, and the line of each of its keys."""
+
+    line: int
+    keys: dict[str, int] = field(default_factory=dict)
+
+
+def toml_spans(text: str) -> dict[tuple[str, ...], list[Span]]:
+    """Every table of a (valid) TOML text by its key path: `[t]`, each `[[t]]` and each inline table
+    of `t = [{...}, {...}]`, with the line of each of its own keys. Comments, spacing and quoting do
+    not matter, and strings are never read as headers.
+
+    >>> spans = toml_spans('[[ documents ]]  # first\\nid = "a"\\n\\n"documents" = 1\\n')
+    >>> [(s.line, s.keys) for s in spans[("documents",)]]
+    [(1, {'id': 2, 'documents': 4})]
+    >>> [s.line for s in toml_spans('documents = [\\n  {id = "a"},\\n  { id = "b" }, # b\\n]')[("documents",)]]
+    [2, 3]
+    """
+    return _Scanner(text).run()
+
+
+class _Scanner:
+    """A statement-level walk over TOML tokens; values are skipped but their nesting is followed."""
+
+    def __init__(self, text: str):
+        self.tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)]
+        self.index = 0
+        self.line = 1
+        self.spans: dict[tuple[str, ...], list[Span]] = {(): [Span(1)]}
+        self.table: Span = self.spans[()][0]
+        self.path: tuple[str, ...] = ()
+
+    def run(self) -> dict[tuple[str, ...], list[Span]]:
+        while self._skip_blank():
+            if self._peek() == "[":
+                self._header()
+            else:
+                self._key_value(self.table, self.path, statement=True)
+        return self.spans
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.index][1] if self.index < len(self.tokens) else None
+
+    def _next(self) -> tuple[str, str]:
+        kind, value = self.tokens[self.index]
+        self.index += 1
+        self.line += value.count("\n")
+        return kind, value
+
+    def _skip_blank(self, newlines: bool = True) -> bool:
+        """Skip spaces and comments (and newlines); whether a token is left."""
+        while self.index < len(self.tokens):
+            kind = self.tokens[self.index][0]
+            if kind not in ("space", "comment") and not (newlines and kind == "newline"):
+                return True
+            self._next()
+        return False
+
+    def _key(self, end: str) -> tuple[str, ...]:
+        """A (dotted, maybe quoted) key up to `end`, which is consumed."""
+        parts: list[str] = []
+        while self._skip_blank(newlines=False):
+            kind, value = self._next()
+            if value == end:
+                break
+            if kind == "string":
+                parts.append(value.strip("\"'"))
+            else:
+                parts.extend(part for part in value.split(".") if part)
+        return tuple(parts)
+
+    def _header(self) -> None:
+        line = self.line
+        self._next()
+        double = self._peek() == "["
+        if double:
+            self._next()
+        self.path = self._key("]")
+        if double:
+            self._next()  # the second "]"
+        self.table = Span(line)
+        if double:
+            self.spans.setdefault(self.path, []).append(self.table)
+        else:
+            self.spans[self.path] = [self.table]
+
+    def _key_value(self, owner: Span, path: tuple[str, ...], statement: bool) -> None:
+        line = self.line
+        key = self._key("=")
+        if key:
+            owner.keys.setdefault(key[0], line)
+        self._value(path + key, statement)
+
+    def _value(self, path: tuple[str, ...], entries: bool) -> None:
+        """Skip one value; inline tables of an array at statement level are that array's entries."""
+        self._skip_blank(newlines=False)
+        if self._peek() == "[":
+            self._next()
+            while self._skip_blank() and self._peek() != "]":
+                if self._peek() == ",":
+                    self._next()
+                elif self._peek() == "{":
+                    self._inline(path if entries else None)
+                else:
+                    self._value(path, entries=False)
+            if self._peek() == "]":
+                self._next()
+        elif self._peek() == "{":
+            self._inline(path if entries else None, single=True)
+        else:  # a scalar, perhaps of several tokens (a date and a time with a space between)
+            start = self.index
+            while self.index < len(self.tokens) and (self.tokens[self.index][0] in ("string", "bare", "space") or self.index == start):
+                self._next()
+
+    def _inline(self, path: tuple[str, ...] | None, single: bool = False) -> None:
+        span = Span(self.line)
+        if path is not None:
+            if single:
+                self.spans[path] = [span]
+            else:
+                self.spans.setdefault(path, []).append(span)
+        self._next()  # "{"
+        while self._skip_blank(newlines=False) and self._peek() != "}":
+            if self._peek() == ",":
+                self._next()
+                continue
+            self._key_value(span, (), statement=False)
+        if self._peek() == "}":
+            self._next()
+
+
+# ---- typed fields -------------------------------------------------------------------------------------
+
+
+def _kind(value: object) -> str:
+    """A TOML value's type as an editor would name it, with the value."""
+    names = [(bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"), (dict, "table")]
+    name = next((n for t, n in names if isinstance(value, t)), "date" if isinstance(value, datetime.date | datetime.time) else "value")
+    shown = repr(value) if not isinstance(value, list | dict) else ("[...]" if isinstance(value, list) else "{...}")
+    return f"the {name} {shown[:60]}"
+
+
+@dataclass
+class Entry:
+    """One table of a TOML file: its values, read with their types checked, and where it stands."""
+
+    values: dict
+    path: Path
+    span: Span
+    what: str  # "document", then "document 'ap-web-arbeid'" once its id is known
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    def line_of(self, key: str) -> int:
+        return self.span.keys.get(key, self.span.line)
+
+    def error(self, key: str | None, message: str, hint: str = "") -> InputError:
+        return InputError(self.path, f"{self.what}: {message}", line=self.line_of(key) if key else self.line, hint=hint)
+
+    def _get(self, key: str, default: object) -> object:
+        if key in self.values:
+            return self.values[key]
+        if default is _MISSING:
+            raise self.error(None, f"lacks {key}")
+        return default
+
+    def _wrong(self, key: str, expected: str, value: object, hint: str = "") -> InputError:
+        return self.error(key, f"{key} must be {expected}, not {_kind(value)}", hint=hint)
+
+    def text(self, key: str, default: object = _MISSING, *, empty: bool = True) -> str:
+        """A string field; no control characters, and not empty unless `empty`."""
+        value = self._get(key, default)
+        if not isinstance(value, str):
+            raise self._wrong(key, "a string", value)
+        self._clean(key, value)
+        if not empty and not value.strip():
+            raise self.error(key, f"{key} is empty")
+        return value
+
+    def texts(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """A list of strings (a single string is an error: it would be read letter by letter)."""
+        value = self._get(key, default)
+        if isinstance(value, tuple):
+            return value
+        if not isinstance(value, list):
+            raise self._wrong(key, "a list of strings", value, hint=f'write {key} = ["…", "…"]')
+        for number, item in enumerate(value, 1):
+            if not isinstance(item, str):
+                raise self.error(key, f"{key} must be a list of strings; item {number} is {_kind(item)}")
+            self._clean(key, item)
+        return tuple(value)
+
+    def integer(self, key: str, default: object = _MISSING, *, allowed: range | None = None) -> int:
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._wrong(key, "an integer", value)
+        if allowed is not None and value not in allowed:
+            raise self.error(key, f"{key} {value} is out of range ({allowed.start}–{allowed.stop - 1})")
+        return value
+
+    def choice(self, key: str, allowed: tuple[str, ...], default: object = _MISSING, hint: str = "") -> str:
+        value = self.text(key, default)
+        if value not in allowed:
+            raise self.error(key, f"{key} {value!r} is not one of {', '.join(allowed)}", hint=hint)
+        return value
+
+    def only(self, keys: tuple[str, ...]) -> None:
+        """An unknown key (a typo such as `layuot`) is an error, not silently ignored."""
+        unknown = [k for k in self.values if k not in keys]
+        if unknown:
+            raise self.error(unknown[0], f"unknown key {unknown[0]!r}", hint=f"known keys: {', '.join(keys)}")
+
+    def _clean(self, key: str, value: str) -> None:
+        found = control_character(value)
+        if found:
+            raise self.error(key, f"{key} contains the control character {found}", hint="remove it (write \\n for a line break)")
+
+
+def table(data: dict, text: str, path: Path, key: str, what: str) -> Entry:
+    """The one table `[key]` of a TOML file."""
+    values = data.get(key)
+    if not isinstance(values, dict):
+        raise InputError(path, f"missing [{key}] table" if values is None else f"{key} must be a [{key}] table, not {_kind(values)}")
+    spans = toml_spans(text).get((key,)) or [Span(1)]
+    return Entry(values, path, spans[0], what)
+
+
+def entries(data: dict, text: str, path: Path, key: str, what: str) -> list[Entry]:
+    """Every `[[key]]` entry, each with its own line; fails loudly rather than misplace or drop one."""
+    values = data.get(key, [])
+    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+        raise InputError(path, f"{key} must be [[{key}]] tables, not {_kind(values)}", hint=f"write each entry under a [[{key}]] line")
+    spans = toml_spans(text).get((key,), [])
+    if len(spans) != len(values):
+        raise InputError(
+            path,
+            f"found {len(values)} {key} entries but the lines of {len(spans)}",
+            hint=f"write each entry under its own [[{key}]] line",
+        )
+    return [Entry(v, path, s, what) for v, s in zip(values, spans, strict=True)]
+
+
+# ---- editorial CSV files ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    values: dict[str, str]
+
+
+def read_csv(path: Path, columns: tuple[str, ...]) -> list[Row]:
+    """The rows of an editorial CSV with the line each starts on: UTF-8 (a BOM allowed), the header
+    checked, every row with exactly the header's fields and no control characters."""
+    text = _read_utf8(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[Row] = []
+    header: list[str] | None = None
+    try:
+        for record in reader:
+            line = _start_line(reader.line_num, record)
+            if not record or record == [""]:
+                continue
+            if header is None:
+                header = record
+                if not set(columns) <= set(header):
+                    found = ",".join(header)[:80]
+                    raise InputError(path, f"header must be {','.join(columns)} (found {found!r})", line=line)
+                continue
+            _check_row(path, line, record, header)
+            rows.append(Row(line, dict(zip(header, record, strict=True))))
+    except csv.Error as err:
+        raise InputError(path, f"malformed CSV: {err}", line=reader.line_num) from None
+    if header is None:
+        raise InputError(path, f"empty file: header must be {','.join(columns)}", line=1)
+    return rows
+
+
+def _start_line(end_line: int, record: list[str]) -> int:
+    """The first line of a record: its end line less the line breaks inside its quoted fields."""
+    return end_line - sum(value.count("\n") for value in record)
+
+
+def _check_row(path: Path, line: int, record: list[str], header: list[str]) -> None:
+    if len(record) != len(header):
+        fields = "field" if len(record) == 1 else "fields"
+        hint = "a text with a comma must be in double quotes" if len(record) > len(header) else "fill in every column"
+        raise InputError(path, f"row has {len(record)} {fields}, the header {len(header)} ({','.join(header)})", line=line, hint=hint)
+    for name, value in zip(header, record, strict=True):
+        found = control_character(value, allowed="\n\r")
+        if found:
+            raise InputError(path, f"{name} contains the control character {found}", line=line, hint="remove it")
