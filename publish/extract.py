@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from publish.layout import PARAGRAPH_LINE, Layout, Line, read_layout
 from publish.sources import Document
+from publish.text import is_pledge_lead_in
 
 # Headings are short: the longest in the seeds has 57 characters and in the corpus's hand-read
 # headings 62 ("Inkludere flere i arbeidslivet: Ingen skal stå utenfor" and numbered ones);
@@ -25,40 +26,11 @@ _PARAGRAPH_END = (".", "!", "?", ":", "»", '"', ")")
 # A line-end hyphen before these words is a suspended compound ("helse- og omsorg"), not a split word.
 _CONJUNCTIONS = {"og", "eller", "samt", "til"}
 
-# -- what introduces promises --------------------------------------------------------------------
-# A lead-in introduces promises when it ends in a promising verb phrase (Bokmål and Nynorsk), with or
-# without a colon: "X vil:", "Vi vil:", "X vil konkret:", "… ønskjer å:", "Våre strategier er å:",
-# "Dette vil vi gjøre:", "I Nedre Tøyen vil Gamle Oslo Venstre:", "INP vil kreve at:", "X skal:".
-# Any other lead-in ("En tredje boligsektor betyr:", "Blant tiltakene er:") introduces description.
-_PROMISE_VERB = r"(?:vil|ønsker|ønskjer|skal|går\s+inn\s+for|gå\s+inn\s+for|jobbe\s+for|arbeide\s+for|kjempe\s+for|foreslår|krever|kreve)"
-_PLEDGE_LEAD_IN = re.compile(
-    r"(?:\bvil(?:\s+\S+){0,6}"  # "... vil:", "vil Gamle Oslo Venstre:", "vil vi gjøre:", "vil kreve at:"
-    rf"|\b{_PROMISE_VERB}(?:\s+(?:å|at|konkret|blant\s+annet|derfor|også))?"  # "... ønskjer å:", "X skal:"
-    r"|\bå)\s*:$"  # "Våre strategier er å:"
-    rf"|^(?:\S+\s+){{0,5}}{_PROMISE_VERB}(?:\s+(?:konkret|blant\s+annet|derfor|også|dette))?\s*$",  # "SV vil", "X vil konkret"
-    re.IGNORECASE,
-)
-# A lead-in without a colon is a short line; with one it may be a whole sentence.
-_MAX_LEAD_IN_WORDS = 8
 # A goal-and-strategies table flattened into text: a column label for the goal, then the lead-in of
 # the strategies ("Mål Våre strategier er å:"); the goal's text follows, then its strategy bullets.
+# A note under a list: an asterisk glued to its first word ("*Les mer om naturpolitikk i …").
+_NOTE = re.compile(r"^\*\w")
 _GOAL_MARKER = re.compile(r"^(?:Mål|Målsetting|Målsettinger|Målsetjing|Delmål)\s*:?\s+\S.*:$")
-
-
-def is_pledge_lead_in(text: str) -> bool:
-    """True when a lead-in line introduces promises.
-
-    >>> [is_pledge_lead_in(t) for t in ("Bærum Arbeiderparti vil:", "SV vil", "Piratpartiet vil konkret:",
-    ...  "I Nedre Tøyen og Kampen vil Gamle Oslo Venstre:", "Dette vil vi gjøre:", "Vi ønskjer å:", "INP vil kreve at:")]
-    [True, True, True, True, True, True, True]
-    >>> [is_pledge_lead_in(t) for t in ("En tredje boligsektor betyr:", "Helsehuset skal ha følgende kjerneoppgaver:",
-    ...  "Det er mange som vil ha en bolig i Bærum, og prisene stiger hvert år")]
-    [False, False, False]
-    """
-    text = text.strip()
-    if not text.endswith(":") and len(text.split()) > _MAX_LEAD_IN_WORDS:
-        return False
-    return bool(_PLEDGE_LEAD_IN.search(text))
 
 
 @dataclass
@@ -98,6 +70,8 @@ def join_lines(parts: list[str]) -> str:
     'de viktige FACT-teamene'
     >>> join_lines(["utslipp fra vare-", "og tungtransport"])
     'utslipp fra vare- og tungtransport'
+    >>> join_lines(["for LHBTI+-", "personer og brenning/", "skjending"])
+    'for LHBTI+-personer og brenning/skjending'
     """
     text = ""
     for raw in parts:
@@ -106,6 +80,8 @@ def join_lines(parts: list[str]) -> str:
             text = part
         elif _split_word(text, part):
             text = text[:-1] + part
+        elif text.endswith("/") or (text.endswith("-") and not text[-2:-1].isalnum() and part[:1].islower()):
+            text = text + part  # "brenning/" + "skjending", "LHBTI+-" + "personer"
         elif text.endswith("-") and text[-2:-1].isalpha() and part[:1].isalpha():
             glue = " " if part.split(" ", 1)[0] in _CONJUNCTIONS else ""
             text = text + glue + part
@@ -197,8 +173,16 @@ class _Reader:
             title, used = heading
             self._heading(title, line)
             return index + used
-        if self.bare_items and self._bare_item(index, line):
-            self._item(line)
+        if self.bare_items and self._bare_subtitle(index):
+            self._close_item()
+            self.previous = "text"
+            return index + 1
+        if self.bare_items and self._bare_sub_item(index, line):
+            self._item(line, sub=True)
+            self.previous = "sub"
+            return index + 1
+        if self.bare_items and line.text[:1].isupper():
+            self._item(line)  # in a list of bare lines, a line that starts upper-case is an item
             return index + 1
         self._text(index, line)
         return index + 1
@@ -219,8 +203,8 @@ class _Reader:
         marker = self.items[self.item].lines[0].marker
         return marker.number if marker is not None else None
 
-    def _item(self, line: Line) -> None:
-        sub = bool(line.marker and line.marker.sub) and self.top_item is not None
+    def _item(self, line: Line, sub: bool = False) -> None:
+        sub = (sub or bool(line.marker and line.marker.sub)) and self.top_item is not None
         kind = self.list_kind or "pledge"  # a list with no lead-in in a programme promises
         if sub:
             parent = self.top_item
@@ -235,8 +219,12 @@ class _Reader:
 
     def _is_lead_in(self, index: int) -> bool:
         text = self.lines[index].text
+        if self.item is not None and not self.gap and text[:1].islower():
+            return False  # the item's own wrapped text ("… blant annet ved å:") introducing its sub-items
         if text.endswith(":") and is_pledge_lead_in(text):
             return True
+        if self.bare_items and self.previous in ("bullet", "sub", "leadin"):
+            return False  # "Sikre rettferdig fordeling:" inside a list of bare lines is an item with sub-items
         following = self._next_content(index + 1)
         if following is None or not (is_item(self.lines[following]) or self.bare_items):
             return False
@@ -298,6 +286,8 @@ class _Reader:
     def _continues_item(self, index: int, line: Line) -> bool:
         if self._is_pull_quote(line) or (is_pledge_lead_in(line.text) and not line.text[:1].islower()):
             return False  # a pull quote, a new text block or a lead-in, not the wrapped item
+        if _NOTE.match(line.text):
+            return False  # "*Les mer om …": a note after the list
         if not line.text[:1].isupper():
             return True
         if not self.gap:
@@ -321,9 +311,20 @@ class _Reader:
     def _is_pull_quote(self, line: Line) -> bool:
         return line.block_start and line.text[:1].isupper() and not is_item(line)
 
-    def _bare_item(self, index: int, line: Line) -> bool:
-        """In a list of bare lines, a line that starts upper-case is an item, unless it is a heading."""
-        return line.text[:1].isupper() and not (self.item is not None and not self.gap and line.text[:1].islower())
+    def _bare_sub_item(self, index: int, line: Line) -> bool:
+        """Lower-case bare lines after a line ending in ':', or two or more in a row, are sub-items;
+        one lower-case line alone continues the line before it ('Møre' + 'og Romsdal')."""
+        if not line.text[:1].islower() or self.gap:
+            return False
+        if self.previous == "sub" or (self.last_line is not None and self.last_line.text.endswith(":")):
+            return True
+        following = self.lines[index + 1] if index + 1 < len(self.lines) else None
+        return following is not None and following.text[:1].islower() and not is_item(following)
+
+    def _bare_subtitle(self, index: int) -> bool:
+        """The line right under a Markdown heading, before a blank line, is the page's subtitle."""
+        following = self.lines[index + 1] if index + 1 < len(self.lines) else None
+        return self.last_line is not None and self.last_line.heading > 0 and (following is None or following.blank)
 
     def _close_item(self) -> None:
         self.item = None
@@ -345,20 +346,31 @@ class _Reader:
         return None
 
     def _heading_may_open(self, line: Line, following: Line | None) -> bool:
-        if self.gap or self.previous in ("start", "heading", "leadin") or line.block_start:
+        if self.gap or self.previous in ("start", "heading", "leadin") or line.block_start or self.bare_items:
             return True
         # A heading may follow a finished item with no paragraph break, if a break follows it.
         if self._item_ended_sentence() and (following is None or following.blank):
             return True
         # In text without paragraph breaks, a heading follows a paragraph that ended short of the margin.
         before = self.last_line
-        return before is not None and self._paragraph_ended(before) and not line.full
+        if before is not None and self._paragraph_ended(before) and not line.full:
+            return True
+        return self._heading_opens_paragraph(line, following)
+
+    def _heading_opens_paragraph(self, line: Line, following: Line | None) -> bool:
+        """In text without paragraph breaks, a short line before a new paragraph is a heading even after a full line."""
+        if self.layout.paragraph_breaks or self.bare_items or following is None or following.blank or is_item(following):
+            return False
+        opens = following.full or following.text.endswith(":") or is_pledge_lead_in(following.text) or _heading_like(following.text)
+        return opens and following.text[:1].isupper() and line.length <= _SHORT_HEADING_SHARE * self.layout.width
 
     def _bare_heading(self, index: int) -> bool:
         """Among bare-line items, a heading is a few words that no item follows directly."""
         line = self.lines[index]
         following = self.lines[index + 1] if index + 1 < len(self.lines) else None
-        return len(line.text.split()) <= _BARE_HEADING_WORDS and (following is None or following.blank or following.heading > 0)
+        if len(line.text.split()) > _BARE_HEADING_WORDS:
+            return False
+        return following is None or following.blank or following.heading > 0 or is_pledge_lead_in(following.text)
 
     def _item_ended_sentence(self) -> bool:
         return self.item is not None and self.items[self.item].lines[-1].text.endswith((".", "!", "?"))
@@ -422,6 +434,9 @@ class _Reader:
         return index
 
 
+# In text without paragraph breaks, a heading right after a full line is at most this share of the
+# text's width (corpus headings: 3-45 characters in texts 47-140 wide; such lines of prose end a sentence).
+_SHORT_HEADING_SHARE = 0.6
 # In a text of bare-line items, a heading has at most this many words (corpus: topic headings of 1-4
 # words; items of 3-60).
 _BARE_HEADING_WORDS = 4

@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from publish.sources import Document
+from publish.text import is_pledge_lead_in
 
 # -- characters -------------------------------------------------------------------------------
 # Ligatures and other compatibility characters of PDF extraction become the letters they stand for;
@@ -73,20 +74,18 @@ def split_marker(text: str, extra_glyphs: str = "") -> tuple[Marker | None, str]
     (Marker(kind='bullet', sub=False, number=None, dotted=False, prefix=''), 'Gjeninnføre skatteklasse 2')
     >>> split_marker("a)  At retten til arbeid må gjøres reell.")[0].kind
     'lettered'
-    >>> split_marker("-2029 er")[0] is None, split_marker("3.4 Skatt")[0] is None
-    (True, True)
+    >>> split_marker("-2029 er")[0] is None, split_marker("3.4 Skatt")[0] is None, split_marker("o) At")[0].kind
+    (True, True, 'lettered')
     """
     first = text[:1]
     if first and (first in BULLET_GLYPHS or first in SUB_GLYPHS or first in extra_glyphs):
         rest = text[1:]
-        if (first in _NEEDS_SPACE and first not in extra_glyphs) and not rest[:1].isspace():
-            return None, text
+        spaced = rest[:1].isspace() or first not in _NEEDS_SPACE or first in extra_glyphs
         rest = rest.strip()
-        if rest[:1] in SUB_GLYPHS and rest[1:2].isspace():  # "• o Ta fagbrev": a sub-item drawn under a bullet
+        if spaced and rest[:1] in SUB_GLYPHS and rest[1:2].isspace():  # "• o Ta fagbrev": a sub-item drawn under a bullet
             return Marker("bullet", sub=True), rest[1:].strip()
-        if rest:
+        if spaced and rest:
             return Marker("bullet", sub=first in SUB_GLYPHS), rest
-        return None, text
     numbered = _NUMBERED.match(text)
     if numbered:
         number = int(numbered.group("paren") or numbered.group("num"))
@@ -220,7 +219,9 @@ def markdown_inline(text: str) -> str:
 
 # -- page furniture ---------------------------------------------------------------------------
 # A page number alone ("12", "- 12 -", "42 43" on a spread, "Side 3 av 30"), or a photo credit.
-_PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?\d{1,4}(?:\s*[-–—])?(?:\s+\d{1,4})?$|^(?:side|page|s\.)\s*\d*\s*(?:av|of|/)?\s*\d*(?:\s+\d{1,4})*$", re.I)
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-–—]\s*)?\d{1,4}(?:\s*[-–—])?(?:\s+\d{1,4})?$|^(?:side|page|s\.)\s*\d*\s*(?:av|of|/)?\s*\d*(?:\s+\d{1,4})*$", re.I
+)
 _CREDIT = re.compile(r"^(?:foto|photo|ill(?:ustrasjon)?|bilde)\s*[:.]\s*\S.{0,60}$|^[A-Z0-9.-]+\.(?:COM|NO|NET|ORG)$", re.I)
 # A line repeated at a page's edge (its first or last lines) on this many pages is a running header
 # or footer; lead-ins and headings never repeat at the same place on three pages of the corpus.
@@ -242,7 +243,8 @@ def running_lines(pages: list[list[tuple[int, str]]]) -> set[int]:
         edges.append(edge)
         seen.update({_furniture_key(text) for _, text in edge})
     running = {key for key, count in seen.items() if count >= _RUNNING_MIN_PAGES and not key.endswith(":")}
-    return {index for edge in edges for index, text in edge if _furniture_key(text) in running}
+    # A lead-in that a layout prints at the end of every box ("Partiet Sentrum vil") is content, not furniture.
+    return {index for edge in edges for index, text in edge if _furniture_key(text) in running and not is_pledge_lead_in(text)}
 
 
 def is_page_number(text: str) -> bool:
@@ -325,6 +327,8 @@ PARAGRAPH_LINE = 160
 # A line is full when the next line's first word would not have fitted within this share of the
 # text's usual width (its 90th percentile line length): wrapping is by glyph widths, not characters.
 _FULL_SHARE = 0.95
+# Neighbours on each side whose longest line gives a line's margin (a side box of the corpus has 5-12 lines).
+_NEIGHBOURS = 4
 # A leading space opens a text block when such lines are this share of the non-blank lines at most;
 # in texts that indent every line (or none) it says nothing. Seeds: 0.02-0.06 where it holds.
 _BLOCK_SHARE = 0.1
@@ -368,11 +372,18 @@ def _option(document: Document, name: str, default: object):
 # Blank lines mark paragraph breaks when they are at least this share of the content lines: 0.17-0.45
 # in the seeds and the Markdown texts, 0.00-0.05 in the corpus's PDF texts that run paragraphs together.
 _PARAGRAPH_BREAK_SHARE = 0.1
+# ... and items end at a blank line where at least this share of items has one above it (the seeds'
+# PDF texts without line numbers 0.86-0.97; the corpus's INP text 0.27, whose prose follows items directly).
+_ITEMS_APART_SHARE = 0.5
 
 
 def _marks_paragraphs(lines: list[Line]) -> bool:
+    """Blank lines are paragraph breaks, and list items end at them (not at a short line)."""
     blank = sum(1 for line in lines if line.blank)
-    return blank >= _PARAGRAPH_BREAK_SHARE * max(len(lines) - blank, 1)
+    if blank < _PARAGRAPH_BREAK_SHARE * max(len(lines) - blank, 1):
+        return False
+    starts = [index for index, line in enumerate(lines) if line.marker is not None and index > 0]
+    return not starts or sum(1 for index in starts if lines[index - 1].blank) >= _ITEMS_APART_SHARE * len(starts)
 
 
 def _end_index(lines: list[str], end_at: tuple[str, ...]) -> int:
@@ -454,12 +465,29 @@ def _content_lines(
             if (side and numbers[index] is not None) or (not side and not page_start):
                 lines.append(Line(index + 1, "", numbers[index]))
             continue
-        line = _line(index, text, numbers[index], markdown, page_blocks, glyphs)
-        if line is None:
-            continue
-        lines.append(_with_page_start(line, page_start))
-        page_start = False
+        if markdown and _NAVIGATION.match(stripped):
+            continue  # a scraped page's navigation or a table row: "Trygd | NAV | Pensjon"
+        for part in _run_together(text) if not markdown else [text]:
+            line = _line(index, part, numbers[index], markdown, page_blocks, glyphs)
+            if line is not None:
+                lines.append(_with_page_start(line, page_start))
+                page_start = False
     return lines, furniture
+
+
+# Items run together in one paragraph ("Venstre vil * legge til rette … * at hele bydelen …"): a glyph
+# that never stands in prose, between spaces, starts a new item.
+_RUN_TOGETHER = re.compile(r"(?<=\S) (?=[•*●▪■] \S)")
+_NAVIGATION = re.compile(r"^\|?[^|]+(?: \| [^|]+)+\|?$")
+
+
+def _run_together(text: str) -> list[str]:
+    """One printed line split where run-together items start.
+
+    >>> _run_together("Gamle Oslo Venstre vil * legge til rette * at hele bydelen")
+    ['Gamle Oslo Venstre vil', '* legge til rette', '* at hele bydelen']
+    """
+    return _RUN_TOGETHER.split(text)
 
 
 def _drop_trailing_blanks(lines: list[Line]) -> None:
@@ -475,10 +503,13 @@ def _with_page_start(line: Line, page_start: bool) -> Line:
 
 
 def _mark_full(lines: list[Line], width: int) -> list[Line]:
-    """Say of each line whether the next line's first word would have fitted on it (wrapped text goes on)."""
+    """Say of each line whether the next line's first word would have fitted on it (wrapped text goes on).
+
+    The margin is the longest line among its neighbours (a side box or a column is narrower than the
+    page), never more than the text's usual width.
+    """
     if width > PARAGRAPH_LINE:
         return lines
-    limit = _FULL_SHARE * width
     marked = list(lines)
     following: Line | None = None
     for index in range(len(lines) - 1, -1, -1):
@@ -488,9 +519,15 @@ def _mark_full(lines: list[Line], width: int) -> list[Line]:
             continue
         if following is not None and not following.marker and not following.heading:
             word = following.text.split(" ", 1)[0]
+            limit = _FULL_SHARE * min(width, _local_width(lines, index))
             marked[index] = dataclasses.replace(line, full=line.length + 1 + len(word) > limit)
         following = line
     return marked
+
+
+def _local_width(lines: list[Line], index: int) -> int:
+    window = lines[max(0, index - _NEIGHBOURS) : index + _NEIGHBOURS + 1]
+    return max(line.length for line in window)
 
 
 def _line(index: int, text: str, printed: int | None, markdown: bool, page_blocks: bool, glyphs: str) -> Line | None:

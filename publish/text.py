@@ -16,6 +16,37 @@ STOPWORDS = frozenset(
 
 _stemmer = snowballstemmer.stemmer("norwegian")
 
+# A lead-in introduces promises when it ends in a promising verb phrase (Bokmål and Nynorsk), with or
+# without a colon: "X vil:", "Vi vil:", "X vil konkret:", "… ønskjer å:", "Våre strategier er å:",
+# "Dette vil vi gjøre:", "I Nedre Tøyen vil Gamle Oslo Venstre:", "INP vil kreve at:", "X skal:".
+# Any other lead-in ("En tredje boligsektor betyr:", "Blant tiltakene er:") introduces description.
+_PROMISE_VERB = r"(?:vil|ønsker|ønskjer|skal|går\s+inn\s+for|gå\s+inn\s+for|jobbe\s+for|arbeide\s+for|kjempe\s+for|foreslår|krever|kreve)"
+_PLEDGE_LEAD_IN = re.compile(
+    r"(?:\bvil(?:\s+\S+){0,6}"  # "... vil:", "vil Gamle Oslo Venstre:", "vil vi gjøre:", "vil kreve at:"
+    rf"|\b{_PROMISE_VERB}(?:\s+(?:å|at|konkret|blant\s+annet|derfor|også))?"  # "... ønskjer å:", "X skal:"
+    r"|\bå)\s*:$"  # "Våre strategier er å:"
+    rf"|^(?:\S+\s+){{0,5}}{_PROMISE_VERB}(?:\s+(?:konkret|blant\s+annet|derfor|også|dette))?\s*$",  # "SV vil", "X vil konkret"
+    re.IGNORECASE,
+)
+# A lead-in without a colon is a short line; with one it may be a whole sentence.
+_MAX_LEAD_IN_WORDS = 8
+
+
+def is_pledge_lead_in(text: str) -> bool:
+    """True when a lead-in line introduces promises.
+
+    >>> [is_pledge_lead_in(t) for t in ("Bærum Arbeiderparti vil:", "SV vil", "Piratpartiet vil konkret:",
+    ...  "I Nedre Tøyen og Kampen vil Gamle Oslo Venstre:", "Dette vil vi gjøre:", "Vi ønskjer å:", "INP vil kreve at:")]
+    [True, True, True, True, True, True, True]
+    >>> [is_pledge_lead_in(t) for t in ("En tredje boligsektor betyr:", "Helsehuset skal ha følgende kjerneoppgaver:",
+    ...  "Det er mange som vil ha en bolig i Bærum, og prisene stiger hvert år")]
+    [False, False, False]
+    """
+    text = text.strip()
+    if not text.endswith(":") and len(text.split()) > _MAX_LEAD_IN_WORDS:
+        return False
+    return bool(_PLEDGE_LEAD_IN.search(text))
+
 
 def normalise(text: str) -> str:
     """Text reduced for comparison: NFC, case-folded, punctuation and extra spaces removed.

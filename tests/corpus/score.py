@@ -60,7 +60,9 @@ def read_labels(stem: str) -> list[Label]:
 
 
 def score(document_id: str, extraction: Extraction, labels: list[Label]) -> Score:
-    starts = {item.lines[0].number: item for item in extraction.items}
+    starts: dict[int, object] = {}
+    for item in extraction.items:  # several items may start on one printed line: the label names the first
+        starts.setdefault(item.lines[0].number, item)
     covered = {line.number for item in extraction.items for line in item.lines}
     result = Score(document_id, extraction.layout.describe(), len(extraction.items), 0, 0, 0, [], 0, [])
     for label in labels:
