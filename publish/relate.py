@@ -9,7 +9,6 @@ eiendomsskatt") and the other does not. seeds/relations.csv confirms, relabels o
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +22,7 @@ from sklearn.preprocessing import normalize
 
 from publish import schema
 from publish.errors import InputError
+from publish.inputs import read_csv
 from publish.text import STOPWORDS, content_stems, normalise, stem
 
 RELATIONS_NAME = "relations.csv"
@@ -120,28 +120,36 @@ class EditorialRelation:
 
 
 def load_editorial(seeds_dir: Path, pledges: pl.DataFrame) -> list[EditorialRelation]:
-    """Read seeds/relations.csv: pledge ids (or unique text beginnings) and the relation to set."""
+    """Read seeds/relations.csv: pledge ids (or unique text beginnings) and the relation to set.
+
+    Each pair appears once (a second row for it, the same or another relation, is an error: no row
+    silently wins), and joins pledges of two different actors, as automatic relations do.
+    """
     path = seeds_dir / RELATIONS_NAME
     if not path.exists():
         return []
     resolver = _TextResolver(pledges)
     rows: list[EditorialRelation] = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        expected = {"pledge_a", "pledge_b", "relation", "note"}
-        if reader.fieldnames is None or not expected <= set(reader.fieldnames):
-            raise InputError(path, "header must be pledge_a,pledge_b,relation,note", line=1)
-        for row in reader:
-            line = reader.line_num
-            if row["relation"] not in (*schema.RELATION_KINDS, "remove"):
-                raise InputError(
-                    path, f"unknown relation kind {row['relation']!r}", line=line, hint="use agree, similar, disagree or remove"
-                )
-            a, b = resolver.resolve(row["pledge_a"], path, line), resolver.resolve(row["pledge_b"], path, line)
-            if a == b:
-                raise InputError(path, "a relation of a pledge with itself", line=line)
-            a, b = sorted((a, b))
-            rows.append(EditorialRelation(a, b, row["relation"], row["note"]))
+    lines: dict[tuple[str, str], int] = {}
+    for row in read_csv(path, ("pledge_a", "pledge_b", "relation", "note")):
+        relation, line = row.values["relation"], row.line
+        if relation not in (*schema.RELATION_KINDS, "remove"):
+            raise InputError(path, f"unknown relation kind {relation!r}", line=line, hint="use agree, similar, disagree or remove")
+        a, b = resolver.resolve(row.values["pledge_a"], path, line), resolver.resolve(row.values["pledge_b"], path, line)
+        if a == b:
+            raise InputError(path, "a relation of a pledge with itself", line=line)
+        if resolver.actor[a] == resolver.actor[b]:
+            raise InputError(
+                path,
+                f"both pledges are by actor {resolver.actor[a]!r} ({a}, {b})",
+                line=line,
+                hint="relations join pledges of different actors",
+            )
+        key = (a, b) = tuple(sorted((a, b)))
+        if key in lines:
+            raise InputError(path, f"the pair {a}, {b} is already on line {lines[key]}", line=line, hint="keep one row per pair")
+        lines[key] = line
+        rows.append(EditorialRelation(a, b, relation, row.values["note"]))
     return rows
 
 
@@ -149,13 +157,13 @@ class _TextResolver:
     """Finds a pledge by id, or by the unique beginning of its text (editors write text, not hashes)."""
 
     def __init__(self, pledges: pl.DataFrame):
-        self.ids = set(pledges["pledge_id"])
+        self.actor = dict(pledges.select("pledge_id", "actor_id").iter_rows())
         self.pledges = pledges.select("pledge_id", "text")
 
     def resolve(self, key: str, path: Path, line: int) -> str:
-        if key in self.ids:
+        if key in self.actor:
             return key
-        hits = self.pledges.filter(pl.col("text").str.starts_with(key))["pledge_id"].to_list()
+        hits = self.pledges.filter(pl.col("text").str.starts_with(key))["pledge_id"].to_list() if key else []
         if len(hits) != 1:
             what = "no pledge" if not hits else f"{len(hits)} pledges"
             raise InputError(path, f"{what} found for {key[:60]!r}", line=line, hint="give a pledge_id or a longer text beginning")

@@ -351,7 +351,22 @@ def test_a_runaway_line_is_named(seeds, previous):
     [
         ("ap-0000000000,bolig,typo\n", r"topic_overrides.csv:5: unknown pledge 'ap-0000000000'"),
         ("ap-dcbff5aaf6,skatt,typo\n", r"topic_overrides.csv:5: unknown topic 'skatt'"),
+        (
+            "ap-dcbff5aaf6\n",
+            r"topic_overrides.csv:5: row has 1 field, the header 3 \(pledge_id,topic_id,reason\)\n  hint: fill in every column$",
+        ),
+        (
+            "ap-0262b88499,bolig,Bolig, ikke skole\n",
+            r"topic_overrides.csv:5: row has 4 fields, the header 3 .*\n  hint: a text with a comma must be in double quotes$",
+        ),
+        (
+            "ap-dcbff5aaf6,okonomi,the same row again\n",
+            r"topic_overrides.csv:5: pledge 'ap-dcbff5aaf6' is overridden twice \(also on line 2\)\n  hint: keep one row per pledge$",
+        ),
+        ("ap-dcbff5aaf6,bolig,another topic\n", r"topic_overrides.csv:5: pledge 'ap-dcbff5aaf6' is overridden twice \(also on line 2\)"),
+        ('ap-0262b88499,bolig,"Bolig\x1b[2J"\n', r"topic_overrides.csv:5: reason contains the control character U\+001B ESCAPE"),
     ],
+    ids=["unknown-pledge", "unknown-topic", "one-column", "unquoted-comma", "duplicate", "conflicting", "control-character"],
 )
 def test_topic_override_mistakes(seeds, previous, row, expected):
     with (seeds / "topic_overrides.csv").open("a", encoding="utf-8") as handle:
@@ -370,14 +385,77 @@ def test_topic_override_mistakes(seeds, previous, row, expected):
         ),
         ("Ikke innføre eiendomsskatt.,Gå inn for en eiendomsskatt,opposed,x\n", r"relations.csv:31: unknown relation kind 'opposed'"),
         ("Ikke innføre eiendomsskatt.,ap-dcbff5aaf6,agree,x\n", r"relations.csv:31: a relation of a pledge with itself"),
+        (
+            "Ikke innføre eiendomsskatt.,Gå inn for en eiendomsskatt,disagree,x\nap-dcbff5aaf6,r-c1ff119b70,disagree,x\n",
+            r"relations.csv:32: the pair ap-dcbff5aaf6, r-c1ff119b70 is already on line 31\n  hint: keep one row per pair$",
+        ),
+        (
+            "Ikke innføre eiendomsskatt.,Gå inn for en eiendomsskatt,disagree,x\nr-c1ff119b70,ap-dcbff5aaf6,remove,y\n",
+            r"relations.csv:32: the pair ap-dcbff5aaf6, r-c1ff119b70 is already on line 31",
+        ),
+        (
+            "ap-dcbff5aaf6,ap-0262b88499,agree,x\n",
+            r"relations.csv:31: both pledges are by actor 'ap' \(ap-dcbff5aaf6, ap-0262b88499\)\n  hint: relations join pledges of different actors$",
+        ),
+        ('ap-dcbff5aaf6,r-c1ff119b70,disagree,"over\nto linjer"\nap-dcbff5aaf6,Gjenåpne\n', r"relations.csv:33: row has 2 fields"),
     ],
-    ids=["unknown-pledge", "unknown-kind", "self-relation"],
+    ids=["unknown-pledge", "unknown-kind", "self-relation", "duplicate", "conflicting", "same-actor", "line-after-a-quoted-line-break"],
 )
 def test_editorial_relation_mistakes(seeds, previous, row, expected):
     with (seeds / "relations.csv").open("a", encoding="utf-8") as handle:
         handle.write(row)
     before = _snapshot(*previous)
     _fails(run_build(seeds, *previous), expected)
+    _untouched(before, *previous)
+
+
+@pytest.mark.parametrize("name", ["topic_overrides.csv", "relations.csv"])
+def test_editorial_file_encoding(seeds, previous, name):
+    """A BOM (a spreadsheet's 'CSV UTF-8') is accepted; a cp1252 byte is named with its line."""
+    path = seeds / name
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = run_build(seeds, seeds / "dp", seeds / "out", "--no-report")
+    assert result.returncode == 0, result.stderr
+    assert (seeds / "dp" / "data" / "relations.csv").read_bytes() == (ROOT / "datapackage" / "data" / "relations.csv").read_bytes()
+    text = path.read_bytes().decode("utf-8-sig")
+    path.write_bytes(text.encode("cp1252"))
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if re.search("[æøåÆØÅ–«»]", row))
+    before = _snapshot(*previous)
+    _fails(
+        run_build(seeds, *previous),
+        rf"^error: \S*{name}:{line}: not valid UTF-8: byte 0x[0-9a-f]{{2}} at offset \d+\n  hint: save the file as UTF-8",
+    )
+    _untouched(before, *previous)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("cap_major_code = 14", 'cap_major_code = "abc"', r"topic 'bolig': cap_major_code must be an integer, not the string 'abc'"),
+        ("cap_major_code = 14", "cap_major_code = 99", r"topic 'bolig': cap_major_code 99 is not a CAP major topic\n  hint: major topics are 1–10, 12–21 and 23"),
+        ("order = 14", 'order = "first"', r"topic 'bolig': order must be an integer, not the string 'first'"),
+        ("order = 14", "order = 13", r"topic 'bolig': order 13 is also topic 'anskaffelser''s"),
+        ('id = "bolig"', "id = 7", r"topic: id must be a string, not the integer 7"),
+        ('id = "bolig"', 'id = "../../../../pwned-bolig"', r"topic: id '../../../../pwned-bolig' must be lower-case letters, digits and dashes"),
+        ('keywords = ["bolig"', 'keywords = [7, "bolig"', r"topic 'bolig': keywords must be a list of strings; item 1 is the integer 7"),
+        ('keywords = ["bolig"', 'keywords = "bolig"\n# ["bolig"', r"topic 'bolig': keywords must be a list of strings, not the string 'bolig'"),
+        ('headings = ["Bolig"', 'headings = "Bolig"\n# ["Bolig"', r"topic 'bolig': headings must be a list of strings, not the string 'Bolig'"),
+        ('label = "Bolig"', 'label = "Bolig"\nlabels = "Hus"', r"topic 'bolig': unknown key 'labels'"),
+    ],
+    ids=[
+        "cap-code-string", "cap-code-out-of-range", "order-string", "order-taken", "id-integer", "id-path",
+        "keyword-integer", "keywords-string", "headings-string", "unknown-key",
+    ],
+)  # fmt: skip
+def test_taxonomy_field_types(seeds, previous, old, new, expected):
+    """Every field of a topic is type-checked; the message names the line of the field."""
+    _edit(seeds / "topics.toml", old, new)
+    key = (new.split("\n")[-1] if "labels" in new else new).split(" =")[0]
+    lines = (seeds / "topics.toml").read_text(encoding="utf-8").splitlines()
+    start = _line_of(seeds / "topics.toml", 'label = "Bolig"') - 1  # the bolig entry's id line
+    line = next(n for n in range(start, len(lines) + 1) if lines[n - 1].startswith(f"{key} ="))
+    before = _snapshot(*previous)
+    _fails(run_build(seeds, *previous), rf"^error: \S*topics.toml:{line}: " + expected)
     _untouched(before, *previous)
 
 
