@@ -67,7 +67,7 @@ class Marker:
     prefix: str = ""  # the marker as printed, kept for a numbered heading's title
 
 
-def split_marker(text: str, extra_glyphs: str = "") -> tuple[Marker | None, str]:
+def split_marker(text: str, extra_glyphs: tuple[str, ...] = ()) -> tuple[Marker | None, str]:
     """The list marker at the start of a (stripped) line and the text after it.
 
     >>> split_marker("•Gjeninnføre skatteklasse 2")
@@ -77,10 +77,13 @@ def split_marker(text: str, extra_glyphs: str = "") -> tuple[Marker | None, str]
     >>> split_marker("-2029 er")[0] is None, split_marker("3.4 Skatt")[0] is None, split_marker("o) At")[0].kind
     (True, True, 'lettered')
     """
+    for glyph in extra_glyphs:  # the manifest's own glyphs win, with or without a space after them
+        if text.startswith(glyph) and text[len(glyph) :].strip():
+            return Marker("bullet"), text[len(glyph) :].strip()
     first = text[:1]
-    if first and (first in BULLET_GLYPHS or first in SUB_GLYPHS or first in extra_glyphs):
+    if first and (first in BULLET_GLYPHS or first in SUB_GLYPHS):
         rest = text[1:]
-        spaced = rest[:1].isspace() or first not in _NEEDS_SPACE or first in extra_glyphs
+        spaced = rest[:1].isspace() or first not in _NEEDS_SPACE
         rest = rest.strip()
         if spaced and rest[:1] in SUB_GLYPHS and rest[1:2].isspace():  # "• o Ta fagbrev": a sub-item drawn under a bullet
             return Marker("bullet", sub=True), rest[1:].strip()
@@ -179,7 +182,7 @@ def detect_line_numbers(lines: list[str]) -> tuple[str, list[int | None]]:
 # -- Markdown ---------------------------------------------------------------------------------
 _MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.*?)\s*#*\s*$")
 _MD_IGNORED_LINE = re.compile(r"^(?:\\[A-Za-z]+(?:\{.*\})?|\[//\]:.*|<!--.*-->|-{3,}|\*{3,}|_{3,}|</?[A-Za-z][^>]*>)$")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?!\w)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?!\w)|(?<!\w)_(?=\S)([^_]+?)(?<=\S)_(?!\w)")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>|<!--.*?-->")
@@ -213,7 +216,7 @@ def markdown_inline(text: str) -> str:
     text = _HTML_TAG.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
     for _ in range(2):  # nested emphasis (***x***)
-        text = _MD_EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(3), text)
+        text = _MD_EMPHASIS.sub(lambda m: next(g for g in m.groups()[1:] if g is not None), text)
     return _MD_ESCAPE.sub(r"\1", text)
 
 
@@ -337,7 +340,7 @@ _BLOCK_SHARE = 0.1
 def read_layout(document: Document) -> tuple[Layout, list[Line]]:
     """The document's content lines as the reader walks them, and what was detected."""
     raw = list(document.lines)
-    raw = raw[: _end_index(raw, _option(document, "end_at", ()))]
+    raw = raw[: _end_index(raw, document.end_at)]
     forced = PROFILES.get(document.layout, {})
     markdown = document.layout == "auto" and is_markdown(raw)
     side, numbers = _line_numbers(raw, document, forced, markdown)
@@ -346,7 +349,7 @@ def read_layout(document: Document) -> tuple[Layout, list[Line]]:
     page_blocks = bool(forced.get("page_blocks", _has_blocks(texts, markdown, side)))
     pages = _pages(texts)
     running = running_lines(pages) if len(pages) >= _RUNNING_MIN_PAGES else set()
-    glyphs = "".join(_option(document, "bullets", ()))
+    glyphs = document.bullets
     lines, furniture = _content_lines(texts, numbers, side, markdown, page_blocks, running, glyphs, document)
     lines = _mark_full(lines, width)
     layout = Layout(
@@ -363,10 +366,6 @@ def read_layout(document: Document) -> tuple[Layout, list[Line]]:
         paragraph_breaks=_marks_paragraphs(lines),
     )
     return layout, lines
-
-
-def _option(document: Document, name: str, default: object):
-    return getattr(document, name, default)
 
 
 # Blank lines mark paragraph breaks when they are at least this share of the content lines: 0.17-0.45
@@ -394,7 +393,7 @@ def _end_index(lines: list[str], end_at: tuple[str, ...]) -> int:
 
 
 def _line_numbers(raw: list[str], document: Document, forced: dict, markdown: bool) -> tuple[str, list[int | None]]:
-    wanted = _option(document, "line_numbers", "") or forced.get("line_numbers")
+    wanted = document.line_numbers or forced.get("line_numbers")
     if wanted == "none" or markdown or wanted == "":
         return "", [None] * len(raw)
     if wanted in ("start", "end"):
@@ -438,7 +437,7 @@ def _content_lines(
     markdown: bool,
     page_blocks: bool,
     running: set[int],
-    glyphs: str,
+    glyphs: tuple[str, ...],
     document: Document,
 ) -> tuple[list[Line], int]:
     """Walk the cleaned lines once: drop furniture and artefacts, find markers and Markdown headings."""
@@ -457,7 +456,7 @@ def _content_lines(
         if index in running or (stripped and numbers[index] is None and is_page_number(stripped)):
             furniture += index not in running
             continue
-        if stripped and _option(document, "ignore_lines", ()) and stripped.startswith(_option(document, "ignore_lines", ())):
+        if stripped and document.ignore_lines and stripped.startswith(document.ignore_lines):
             continue
         if not stripped:
             # Without printed numbers an empty line is a paragraph break; with them it is an artefact
@@ -530,7 +529,7 @@ def _local_width(lines: list[Line], index: int) -> int:
     return max(line.length for line in window)
 
 
-def _line(index: int, text: str, printed: int | None, markdown: bool, page_blocks: bool, glyphs: str) -> Line | None:
+def _line(index: int, text: str, printed: int | None, markdown: bool, page_blocks: bool, glyphs: tuple[str, ...]) -> Line | None:
     stripped = text.strip()
     heading = 0
     if markdown:

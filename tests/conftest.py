@@ -34,7 +34,7 @@ def built(tmp_path_factory) -> Built:
     return Built(paths, frames, lines)
 
 
-def fixture_document(text_path: Path, layout: str, chapters: tuple[str, ...] = ()) -> Document:
+def fixture_document(text_path: Path, layout: str, chapters: tuple[str, ...] = (), **options) -> Document:
     """A Document for a hand-written fixture text, as the manifest would describe it."""
     raw = text_path.read_bytes()
     return Document(
@@ -51,6 +51,7 @@ def fixture_document(text_path: Path, layout: str, chapters: tuple[str, ...] = (
         sha256="",
         lines=split_lines(decode_text(raw, text_path, "utf-8")),
         chapters=chapters,
+        **{name: tuple(value) if isinstance(value, list) else value for name, value in options.items()},
     )
 
 
