@@ -21,6 +21,9 @@ from publish.text import normalise, stem
 TOPICS_NAME = "topics.toml"
 OVERRIDES_NAME = "topic_overrides.csv"
 COMPOUND_MIN = 5  # lexicon terms this long match inside compounds ("barnehage" in "barnehageopptak")
+# A pledge that no heading, keyword or override places goes to this last chapter: a new programme
+# must build whole, and the warning lists every such pledge at once (one edit, one rebuild).
+FALLBACK_TOPIC_ID = "andre-tema"
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,8 @@ class Topic:
     description: str
     order: int
     parent_topic_id: str | None
-    cap_major_code: int
-    cap_major_label: str
+    cap_major_code: int | None  # None only for the fallback chapter "Andre tema"
+    cap_major_label: str | None
     headings: tuple[str, ...]
     broad_headings: tuple[str, ...]
     keywords: tuple[str, ...]
@@ -219,11 +222,7 @@ def _rank_one(pledge, path, scores, taxonomy, overrides, chosen, order) -> _Choi
         return _Choice(leaders[0], "keyword", round(best / sum(scores.values()), 3))
     if prior:
         return _Choice(prior, "heading", 0.5)
-    raise InputError(
-        "seeds/topics.toml",
-        f"pledge {pledge['pledge_id']} ({pledge['text'][:60]!r}) matches no heading and no keyword",
-        hint="add its heading to a topic's headings, a keyword, or a line to seeds/topic_overrides.csv",
-    )
+    return _Choice(FALLBACK_TOPIC_ID, "fallback", 0.0)
 
 
 def _rank_two(scores: dict[str, int], first: str, order: dict[str, int]) -> _Choice | None:
@@ -248,7 +247,32 @@ def _section_paths(sections: pl.DataFrame) -> dict[str, list[str]]:
     return paths
 
 
-def topics_frame(taxonomy: Taxonomy) -> pl.DataFrame:
+def fallback_topic(taxonomy: Taxonomy) -> Topic:
+    """The "Andre tema" chapter, after every chapter of the taxonomy; it has no CAP major topic."""
+    return Topic(
+        topic_id=FALLBACK_TOPIC_ID,
+        label="Andre tema",
+        description="Løfter som verken overskriften de står under, ordlisten eller et redaksjonelt valg knytter til et annet kapittel.",
+        order=max(t.order for t in taxonomy.topics) + 1,
+        parent_topic_id=None,
+        cap_major_code=None,
+        cap_major_label=None,
+        headings=(),
+        broad_headings=(),
+        keywords=(),
+    )
+
+
+def unplaced(pledge_topics: pl.DataFrame) -> pl.DataFrame:
+    """The pledges that fell to "Andre tema", for the build's warning."""
+    return pledge_topics.filter((pl.col("rank") == 1) & (pl.col("method") == "fallback"))
+
+
+def topics_frame(taxonomy: Taxonomy, pledge_topics: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The topics table; "Andre tema" is in it only when some pledge is."""
+    topics = list(taxonomy.topics)
+    if pledge_topics is not None and unplaced(pledge_topics).height and FALLBACK_TOPIC_ID not in taxonomy.ids:
+        topics.append(fallback_topic(taxonomy))  # a taxonomy may define "andre-tema" itself
     rows = [
         {
             "topic_id": t.topic_id,
@@ -259,6 +283,6 @@ def topics_frame(taxonomy: Taxonomy) -> pl.DataFrame:
             "cap_major_code": t.cap_major_code,
             "cap_major_label": t.cap_major_label,
         }
-        for t in taxonomy.topics
+        for t in topics
     ]
     return schema.conform(pl.DataFrame(rows, schema=schema.TOPICS.polars_schema()), schema.TOPICS)

@@ -71,7 +71,7 @@ def split_marker(text: str, extra_glyphs: tuple[str, ...] = ()) -> tuple[Marker 
     """The list marker at the start of a (stripped) line and the text after it.
 
     >>> split_marker("•Gjeninnføre skatteklasse 2")
-    (Marker(kind='bullet', sub=False, number=None, dotted=False, prefix=''), 'Gjeninnføre skatteklasse 2')
+    (Marker(kind='bullet', sub=False, number=None, dotted=False, prefix='•'), 'Gjeninnføre skatteklasse 2')
     >>> split_marker("a)  At retten til arbeid må gjøres reell.")[0].kind
     'lettered'
     >>> split_marker("-2029 er")[0] is None, split_marker("3.4 Skatt")[0] is None, split_marker("o) At")[0].kind
@@ -79,16 +79,16 @@ def split_marker(text: str, extra_glyphs: tuple[str, ...] = ()) -> tuple[Marker 
     """
     for glyph in extra_glyphs:  # the manifest's own glyphs win, with or without a space after them
         if text.startswith(glyph) and text[len(glyph) :].strip():
-            return Marker("bullet"), text[len(glyph) :].strip()
+            return Marker("bullet", prefix=glyph), text[len(glyph) :].strip()
     first = text[:1]
     if first and (first in BULLET_GLYPHS or first in SUB_GLYPHS):
         rest = text[1:]
         spaced = rest[:1].isspace() or first not in _NEEDS_SPACE
         rest = rest.strip()
         if spaced and rest[:1] in SUB_GLYPHS and rest[1:2].isspace():  # "• o Ta fagbrev": a sub-item drawn under a bullet
-            return Marker("bullet", sub=True), rest[1:].strip()
+            return Marker("bullet", sub=True, prefix=rest[:1]), rest[1:].strip()
         if spaced and rest:
-            return Marker("bullet", sub=first in SUB_GLYPHS), rest
+            return Marker("bullet", sub=first in SUB_GLYPHS, prefix=first), rest
     numbered = _NUMBERED.match(text)
     if numbered:
         number = int(numbered.group("paren") or numbered.group("num"))
@@ -359,7 +359,7 @@ def read_layout(document: Document) -> tuple[Layout, list[Line]]:
         pages=len(pages),
         furniture=furniture,
         running=len(running),
-        glyphs=tuple(sorted({_glyph_of(texts[line.number - 1]) for line in lines if line.marker and line.marker.kind == "bullet"})),
+        glyphs=tuple(sorted({line.marker.prefix for line in lines if line.marker and line.marker.kind == "bullet"})),
         numbered_items=sum(1 for line in lines if line.marker and line.marker.kind != "bullet"),
         heading_levels=len({line.heading for line in lines if line.heading}),
         width=width,
@@ -424,10 +424,6 @@ def _pages(texts: list[str]) -> list[list[tuple[int, str]]]:
         else:
             pages[-1].append((index, text))
     return pages
-
-
-def _glyph_of(raw: str) -> str:
-    return raw.strip()[:1]
 
 
 def _content_lines(

@@ -18,7 +18,7 @@ LAYOUTS = ("pdf_numbered_lines", "pdf_text", "web_bullets", "goals_strategies")
 MANIFEST_LAYOUTS = ("auto", *LAYOUTS)
 # Where a text's printed line numbers stand (a manifest entry's `line_numbers`; absent: detected).
 LINE_NUMBER_POSITIONS = ("start", "end", "none")
-TOPIC_METHODS = ("heading", "keyword", "override", "parent")
+TOPIC_METHODS = ("heading", "keyword", "override", "parent", "fallback")
 RELATION_KINDS = ("agree", "similar", "disagree")
 RELATION_METHODS = ("auto", "editorial")
 
@@ -160,12 +160,19 @@ DOCUMENTS = Table(
             "layout",
             "string",
             "Oppsett",
-            "Hvilken oppsettsprofil teksten er lest med (se README).",
+            "Oppsettet manifestet oppgir: auto = gjenkjent fra teksten, ellers en navngitt profil (se README).",
             required=True,
-            enum=LAYOUTS,
+            enum=MANIFEST_LAYOUTS,
         ),
         Field("rights", "string", "Rettigheter", "Hvem som har rettighetene til teksten.", required=True),
         Field("line_count", "integer", "Antall linjer", "Antall fysiske linjer i tekstfilen.", required=True),
+        Field(
+            "layout_detected",
+            "string",
+            "Gjenkjent oppsett",
+            "Hva uttrekket fant i teksten: type tekst, linjenumre, sider, fjernede topptekster, punkttegn (på engelsk, som byggeloggen).",
+            required=True,
+        ),
     ),
     ("document_id",),
     (_ref("actor_id", "actors"),),
@@ -272,8 +279,8 @@ TOPICS = Table(
         Field("description", "string", "Beskrivelse", "Hva temaet dekker.", required=True),
         Field("order", "integer", "Rekkefølge", "Kapittelets plass i heftet (1 = først).", required=True, minimum=1),
         Field("parent_topic_id", "string", "Overordnet tema", "Temaet dette er et undertema av; tomt for hovedtemaer."),
-        Field("cap_major_code", "integer", "CAP-kode", "Hovedtemakoden i CAPs master codebook.", required=True, minimum=1),
-        Field("cap_major_label", "string", "CAP-tema", "Hovedtemaets navn i CAPs master codebook (engelsk).", required=True),
+        Field("cap_major_code", "integer", "CAP-kode", "Hovedtemakoden i CAPs master codebook; tom for «Andre tema».", minimum=1),
+        Field("cap_major_label", "string", "CAP-tema", "Hovedtemaets navn i CAPs master codebook (engelsk); tom for «Andre tema»."),
     ),
     ("topic_id",),
     (_ref("parent_topic_id", "topics", "topic_id"),),
@@ -291,7 +298,7 @@ PLEDGE_TOPICS = Table(
             "method",
             "string",
             "Metode",
-            "heading = overskriften løftet står under, keyword = ordliste per tema, override = redaksjonelt valg, parent = arvet fra overordnet punkt.",
+            "heading = overskriften løftet står under, keyword = ordliste per tema, override = redaksjonelt valg, parent = arvet fra overordnet punkt, fallback = ingen av delene: kapittelet «Andre tema».",
             required=True,
             enum=TOPIC_METHODS,
         ),

@@ -146,7 +146,7 @@ def build_tables(corpus: Corpus, extractions: dict[str, Extraction]) -> dict[str
     _assign_pledges(sources)
     return {
         "actors": _actors_frame(corpus),
-        "documents": _documents_frame(corpus),
+        "documents": _documents_frame(corpus, extractions),
         "sections": schema.conform(pl.DataFrame(sections, schema=schema.SECTIONS.polars_schema()), schema.SECTIONS),
         "pledges": _pledges_frame(sources),
         "pledge_sources": _sources_frame(sources),
@@ -239,7 +239,7 @@ def _actors_frame(corpus: Corpus) -> pl.DataFrame:
     return schema.conform(pl.DataFrame(rows, schema=schema.ACTORS.polars_schema()), schema.ACTORS)
 
 
-def _documents_frame(corpus: Corpus) -> pl.DataFrame:
+def _documents_frame(corpus: Corpus, extractions: dict[str, Extraction]) -> pl.DataFrame:
     rows = [
         {
             "document_id": d.document_id,
@@ -248,12 +248,13 @@ def _documents_frame(corpus: Corpus) -> pl.DataFrame:
             "short_title": d.short_title,
             "kind": d.kind,
             "period": d.period or None,
-            "source_file": f"seeds/{d.source_file}",
+            "source_file": f"{corpus.seeds_dir.resolve().name}/{d.source_file}",  # the folder's name: no local path is published
             "sha256": d.sha256,
             "url": d.url or None,
             "layout": d.layout,
             "rights": d.rights,
             "line_count": len(d.lines),
+            "layout_detected": extractions[d.document_id].layout.describe(),
         }
         for d in corpus.documents
     ]
