@@ -55,9 +55,10 @@ PROTECTIVE_TARGETS = frozenset(stem(w) for w in ("nedbygging", "færre", "mindre
 _OBJECT_END = frozenset("i på for til med fra ved når som slik og eller men samt hvor der".split())
 _CLAUSE = re.compile(r"[.;:!?(),–]")
 # Verbs and words every programme uses; left out of the comparison so that pairs meet on their subject.
+# The names of a group's actors (its place, its parties) are left out too, group by group (`name_stems`).
 GENERIC = frozenset(
     stem(w)
-    for w in """styrke sikre tilby jobbe arbeide bærum kommunen kommune kommunal kommunale må alle hele flere bedre øke
+    for w in """styrke sikre tilby jobbe arbeide kommunen kommune kommunal kommunale må alle hele flere bedre øke
     økt legge gjøre ha gi få være bør kunne tilrettelegge rette videreutvikle utvikle bidra sørge etablere innføre
     satse god gode godt mer større egen nye ny dag bygge bygges drift drive drives driftes""".split()
 )
@@ -171,7 +172,11 @@ class _TextResolver:
 
 
 def relate(
-    pledges: pl.DataFrame, pledge_topics: pl.DataFrame, editorial: list[EditorialRelation], groups: dict[str, str] | None = None
+    pledges: pl.DataFrame,
+    pledge_topics: pl.DataFrame,
+    editorial: list[EditorialRelation],
+    groups: dict[str, str] | None = None,
+    names: dict[str, str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The published relations table (automatic, then the editorial file on top) and the automatic one alone.
 
@@ -180,22 +185,28 @@ def relate(
     """
     candidates = pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id")
     topic = dict(pledge_topics.filter(pl.col("rank") == 1).select("pledge_id", "topic_id").iter_rows())
-    auto = _automatic(candidates, topic, pledge_topics, groups or {})
+    auto = _automatic(candidates, topic, pledge_topics, groups or {}, names or {})
     return _frame(_apply_editorial(dict(auto), editorial), topic), _frame(auto, topic)
 
 
-def subject_words(text: str) -> list[str]:
-    """The words a pledge is about: no stopwords, no generic policy verbs.
+def subject_words(text: str, names: frozenset[str] = frozenset()) -> list[str]:
+    """The words a pledge is about: no stopwords, no generic policy verbs, no name of the group's actors.
 
-    >>> subject_words("Styrke skolebibliotekene. Alle skoler må sikres skolebibliotekar.")
+    >>> subject_words("Styrke skolebibliotekene i Bærum. Alle skoler må sikres skolebibliotekar.", name_stems(["Bærum kommune"]))
     ['skolebibliotekene', 'skoler', 'skolebibliotekar']
     """
-    return [w for w in normalise(text).split() if w not in STOPWORDS and stem(w) not in GENERIC and not w.isdigit()]
+    generic = GENERIC | names
+    return [w for w in normalise(text).split() if w not in STOPWORDS and stem(w) not in generic and not w.isdigit()]
 
 
-def _vectors(texts: list[str]) -> sparse.csr_matrix:
+def name_stems(names: list[str]) -> frozenset[str]:
+    """Stems of the words in actors' names ("Bærum kommune", "Rødt Bærum"): they say who, not what."""
+    return frozenset(stem(w) for name in names for w in normalise(name).split() if w not in STOPWORDS)
+
+
+def _vectors(texts: list[str], names: frozenset[str] = frozenset()) -> sparse.csr_matrix:
     """Rows whose dot product is the mean of a stem cosine and a character n-gram cosine."""
-    subjects = [subject_words(t) for t in texts]
+    subjects = [subject_words(t, names) for t in texts]
     stems = [" ".join(stem(w) for w in words) for words in subjects]
     words = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True).fit_transform(stems)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 5), sublinear_tf=True).fit_transform([" ".join(w) for w in subjects])
@@ -204,22 +215,25 @@ def _vectors(texts: list[str]) -> sparse.csr_matrix:
 
 
 def _automatic(
-    candidates: pl.DataFrame, topic: dict[str, str], pledge_topics: pl.DataFrame, groups: dict[str, str]
+    candidates: pl.DataFrame, topic: dict[str, str], pledge_topics: pl.DataFrame, groups: dict[str, str], names: dict[str, str]
 ) -> dict[tuple[str, str], dict]:
     """Candidates group by group: each group's pledges get their own TF-IDF, so groups never mix."""
     topics = {pid: set(ts) for pid, ts in pledge_topics.group_by("pledge_id").agg("topic_id").iter_rows()}
     by_group = candidates.with_columns(pl.col("actor_id").replace_strict(groups, default="default").alias("group"))
     found: dict[tuple[str, str], dict] = {}
     for (_,), members in by_group.group_by(["group"], maintain_order=True):
-        found.update(_in_group(members, topic, topics))
+        group_names = name_stems([names.get(a, "") for a in sorted(set(members["actor_id"]))])
+        found.update(_in_group(members, topic, topics, group_names))
     return dict(sorted(found.items()))
 
 
-def _in_group(members: pl.DataFrame, topic: dict[str, str], topics: dict[str, set[str]]) -> dict[tuple[str, str], dict]:
+def _in_group(
+    members: pl.DataFrame, topic: dict[str, str], topics: dict[str, set[str]], names: frozenset[str]
+) -> dict[tuple[str, str], dict]:
     ids = members["pledge_id"].to_list()
     texts = members["text"].to_list()
     actors = members["actor_id"].to_numpy()
-    vectors = _vectors(texts)
+    vectors = _vectors(texts, names)
     found: dict[tuple[str, str], dict] = {}
     actor_ids = sorted(set(actors))
     for i, first in enumerate(actor_ids):
