@@ -1,22 +1,40 @@
-# Two commands for a newcomer: `make report` and `make test`. Both set up .venv when it is missing
-# or when pyproject.toml changed; a second `make report` with nothing changed does nothing.
+# Two commands for a newcomer: `make report` and `make test`. Both set up .venv from the lock file when
+# it is missing or when requirements.lock or pyproject.toml changed; a second `make report` with
+# nothing changed does nothing.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+LOCK := requirements.lock
+UV_VERSION := 0.13.9
+LOCK_TOOL := .venv-lock
 INPUTS := $(shell find seeds publish report_templates -type f -not -name '*.pyc' 2>/dev/null)
 OUTPUTS := datapackage/datapackage.json build/datapackage.zip build/workbook.xlsx build/report.html build/report.pdf build/report-booklet.pdf
 
-.PHONY: report test lint bench clean browser
+.PHONY: report test lint bench clean browser lock
 
 report: $(OUTPUTS)
 
-$(INSTALLED): pyproject.toml
+# Exact versions with hashes (requirements.lock), then the project itself without dependencies and
+# with the locked setuptools (no build isolation: nothing unlocked is fetched; setuptools' notice that
+# an editable install is editable is silenced).
+$(INSTALLED): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Regenerate the lock from pyproject.toml (dependencies, the test extra, the build backend) with uv,
+# for every platform and Python the project supports; commit the result. Pins already in the lock are
+# kept where they still fit; `make lock LOCK_OPTIONS=--upgrade` moves every package to its newest release.
+LOCK_OPTIONS ?=
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOL)
+	$(LOCK_TOOL)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	$(PYTHON) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))' \
+	  | $(LOCK_TOOL)/bin/uv pip compile --quiet --universal --generate-hashes --extra test \
+	    --custom-compile-command 'make lock' $(LOCK_OPTIONS) --output-file $(LOCK) pyproject.toml -
 
 # One build writes every output (grouped target: make runs it once for all of them).
 $(OUTPUTS) &: $(INSTALLED) $(INPUTS)
@@ -25,12 +43,19 @@ $(OUTPUTS) &: $(INSTALLED) $(INPUTS)
 lint: $(INSTALLED)
 	$(PY) -m ruff check publish tests bench
 
-# The site's tests drive Debian's headless Chromium; install it when it is missing (as root, from Debian).
+# Install Debian packages $(1) when $(2) is not empty: as root with apt-get, else say how.
+define apt_install
+if [ -n "$(2)" ]; then \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+    echo "installing Debian's $(1)" >&2; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1) >/dev/null; \
+  else echo "this needs Debian's $(1): sudo apt-get install $(1)" >&2; exit 1; fi; \
+fi
+endef
+
+# The site's tests drive Debian's headless Chromium; install it when it is missing.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
-	  else echo "make test needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+	@if command -v chromium >/dev/null 2>&1; then :; else $(call apt_install,chromium,chromium); fi
 
 test: $(INSTALLED) lint browser
 	$(PY) -m pytest -q
@@ -39,4 +64,4 @@ bench: $(INSTALLED)
 	$(PY) -m bench.run
 
 clean:
-	rm -rf build $(VENV)
+	rm -rf build $(VENV) $(LOCK_TOOL)
