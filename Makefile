@@ -1,6 +1,6 @@
 # Two commands for a newcomer: `make report` and `make test`. Both set up .venv from the lock file when
-# it is missing or when requirements.lock or pyproject.toml changed; a second `make report` with
-# nothing changed does nothing.
+# it is missing or when requirements.lock or pyproject.toml changed, and install the system libraries
+# that change output bytes; a second `make report` with nothing changed does nothing.
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,8 +11,13 @@ UV_VERSION := 0.13.9
 LOCK_TOOL := .venv-lock
 INPUTS := $(shell find seeds publish report_templates -type f -not -name '*.pyc' 2>/dev/null)
 OUTPUTS := datapackage/datapackage.json build/datapackage.zip build/workbook.xlsx build/report.html build/report.pdf build/report-booklet.pdf
+# Debian packages whose libraries decide the PDFs' bytes, as library:package. WeasyPrint lays text out
+# with Pango and HarfBuzz, and subsets fonts with HarfBuzz-Subset when it is present, with fontTools
+# when not (other bytes): Debian's chromium pulls libharfbuzz-subset0 in, so without this rule the
+# PDFs changed the day the site tests first ran.
+SYSTEM_LIBRARIES := pango-1.0:libpango-1.0-0 pangoft2-1.0:libpangoft2-1.0-0 harfbuzz-subset:libharfbuzz-subset0
 
-.PHONY: report test lint bench clean browser lock
+.PHONY: report test lint bench clean browser system lock
 
 report: $(OUTPUTS)
 
@@ -37,7 +42,7 @@ lock:
 	    --custom-compile-command 'make lock' $(LOCK_OPTIONS) --output-file $(LOCK) pyproject.toml -
 
 # One build writes every output (grouped target: make runs it once for all of them).
-$(OUTPUTS) &: $(INSTALLED) $(INPUTS)
+$(OUTPUTS) &: $(INSTALLED) $(INPUTS) | system
 	$(PY) -m publish build
 
 lint: $(INSTALLED)
@@ -53,14 +58,18 @@ if [ -n "$(2)" ]; then \
 fi
 endef
 
+system:
+	@missing="$$($(PYTHON) -c 'import ctypes.util, sys; print(*(p for l, p in (a.split(":") for a in sys.argv[1:]) if not ctypes.util.find_library(l)))' $(SYSTEM_LIBRARIES))"; \
+	$(call apt_install,$$missing,$$missing)
+
 # The site's tests drive Debian's headless Chromium; install it when it is missing.
 browser:
 	@if command -v chromium >/dev/null 2>&1; then :; else $(call apt_install,chromium,chromium); fi
 
-test: $(INSTALLED) lint browser
+test: $(INSTALLED) lint system browser
 	$(PY) -m pytest -q
 
-bench: $(INSTALLED)
+bench: $(INSTALLED) system
 	$(PY) -m bench.run
 
 clean:

@@ -5,6 +5,8 @@ A5 booklet on A4 for a home printer. Everything printed comes from the tables an
 from __future__ import annotations
 
 import copy
+import ctypes
+import functools
 import gc
 import logging
 import os
@@ -265,25 +267,102 @@ def source_date_epoch(date: str) -> str:
     return str(int(datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()))
 
 
+@dataclass(frozen=True)
+class TextEngine:
+    """The system libraries WeasyPrint draws text with: the PDFs' bytes depend on their versions.
+
+    WeasyPrint lays text out with Pango and HarfBuzz and subsets the embedded fonts with HarfBuzz-Subset
+    (libharfbuzz-subset, HarfBuzz >= 4.1.0) when it can load it, else with fontTools, which gives
+    other bytes. `make` installs libharfbuzz-subset0, so every machine subsets with HarfBuzz.
+    """
+
+    pango: str
+    harfbuzz: str
+    harfbuzz_subset: bool
+
+    @property
+    def subsetter(self) -> str:
+        """Which subsetter WeasyPrint 70 picks (weasyprint/pdf/fonts.py, Font.subset)."""
+        return "HarfBuzz" if self.harfbuzz_subset and _at_least(self.harfbuzz, (4, 1, 0)) else "fontTools"
+
+    def __str__(self) -> str:
+        return f"Pango {self.pango}, HarfBuzz {self.harfbuzz}"
+
+
+# The names WeasyPrint's own loader tries (weasyprint/text/ffi.py), Linux first.
+_PANGO = ("libpango-1.0.so.0", "libpango-1.0.dylib", "libpango-1.0-0.dll")
+_HARFBUZZ = ("libharfbuzz.so.0", "libharfbuzz.0.dylib", "libharfbuzz-0.dll")
+_HARFBUZZ_SUBSET = ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib", "libharfbuzz-subset-0.dll")
+
+
+@functools.cache
+def text_engine() -> TextEngine:
+    """The versions of Pango and HarfBuzz this process loads, and whether HarfBuzz-Subset is there."""
+    return TextEngine(
+        pango=_version(_PANGO, "pango_version_string"),
+        harfbuzz=_version(_HARFBUZZ, "hb_version_string"),
+        harfbuzz_subset=_load(_HARFBUZZ_SUBSET) is not None,
+    )
+
+
+def _load(names: tuple[str, ...]) -> ctypes.CDLL | None:
+    for name in names:
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            continue
+    return None
+
+
+def _version(names: tuple[str, ...], function: str) -> str:
+    library = _load(names)
+    if library is None:
+        return "missing"
+    getter = getattr(library, function)
+    getter.restype = ctypes.c_char_p
+    return getter().decode("ascii")
+
+
+def _at_least(version: str, minimum: tuple[int, ...]) -> bool:
+    """
+    >>> _at_least("6.0.0", (4, 1, 0)), _at_least("4.0.1", (4, 1, 0)), _at_least("missing", (4, 1, 0))
+    (True, False, False)
+    """
+    try:
+        return tuple(int(part) for part in version.split(".")[:3]) >= minimum
+    except ValueError:
+        return False
+
+
 @dataclass
 class Rendered:
-    """What a PDF render produced: its page count and WeasyPrint's warnings (CSS it ignored, missing glyphs)."""
+    """What a PDF render produced: its page count, WeasyPrint's warnings (CSS it ignored, missing glyphs),
+    the font subsetter it used and the text libraries it drew with."""
 
     pages: int
     warnings: list[str]
+    subsetter: str = ""
+    engine: TextEngine | None = None
+
+
+# WeasyPrint says so on its logger, for each font, when it subsets with fontTools (weasyprint/pdf/fonts.py);
+# tests/test_fresh_machine.py checks that this message is still in WeasyPrint's source.
+FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
 
 
 class _Collect(logging.Handler):
-    # Subsetting falls back to fontTools where the system lacks HarfBuzz-Subset: slower, same output.
-    IGNORED = ("HarfBuzz-Subset",)
+    """WeasyPrint's warnings, and which subsetter it used: fontTools if it said so, else HarfBuzz."""
 
     def __init__(self, messages: list[str]) -> None:
         super().__init__(logging.WARNING)
         self.messages = messages
+        self.subsetter = "HarfBuzz"
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if not any(part in message for part in self.IGNORED):
+        if message.startswith(FONTTOOLS_FALLBACK):
+            self.subsetter = "fontTools"  # a fact for the build log, not a warning about the booklet
+        else:
             self.messages.append(message)
 
 
@@ -337,7 +416,7 @@ def _interrupt_kept() -> Iterator[None]:
 
 
 @contextmanager
-def _weasyprint(templates: Path, messages: list[str], unfreeze: bool = True) -> Iterator[None]:
+def _weasyprint(templates: Path, messages: list[str], unfreeze: bool = True) -> Iterator[_Collect]:
     """Around a WeasyPrint call: its warnings into `messages`, a file it cannot load as InputError, the collector paused."""
     from weasyprint.urls import FatalURLFetchingError
 
@@ -347,7 +426,7 @@ def _weasyprint(templates: Path, messages: list[str], unfreeze: bool = True) -> 
     logger.propagate = False
     try:
         with _collector_paused(unfreeze), _interrupt_kept():
-            yield
+            yield collect
     except FatalURLFetchingError as err:
         raise InputError(
             templates, f"a file the booklet needs cannot be loaded: {err.__cause__ or err}", hint="check report_templates/ (fonts, CSS)"
@@ -386,13 +465,16 @@ def write_layout(layout: Layout, pdf_path: Path, attachments: list[Path], date: 
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(date)
     stamp = datetime.fromisoformat(date).replace(tzinfo=UTC)
     fetcher = local_fetcher(layout.templates)
-    with _weasyprint(layout.templates, layout.warnings):
+    engine = text_engine()
+    metadata = layout.document.metadata  # the PDF's Creator and XMP CreatorTool name what its bytes depend on
+    metadata.generator = f"{metadata.generator or 'publish'}; {engine}"
+    with _weasyprint(layout.templates, layout.warnings) as collected:
         files = [
             Attachment(string=p.read_bytes(), name=p.name, description=p.name, url_fetcher=fetcher, created=stamp, modified=stamp)
             for p in attachments
         ]
         layout.document.write_pdf(pdf_path, pdf_variant="pdf/ua-1", attachments=files, pdf_identifier=date.encode(), uncompressed_pdf=False)
-    return Rendered(len(layout.document.pages), layout.warnings)
+    return Rendered(len(layout.document.pages), layout.warnings, collected.subsetter, engine)
 
 
 def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str, templates: Path = TEMPLATES) -> Rendered:
@@ -426,10 +508,11 @@ def impose_booklet(a5_pdf: Path, target: Path) -> int:
                 rect = pikepdf.Rectangle(x, 0, x + width, height)
                 sheet.contents_add(sheets.make_stream(sheet.calc_form_xobject_placement(form, name, rect)))
         with source.open_metadata(set_pikepdf_as_editor=False) as meta_in, sheets.open_metadata(set_pikepdf_as_editor=False) as meta_out:
-            for key in ("dc:title", "dc:creator", "dc:description", "dc:language"):
+            for key in ("dc:title", "dc:creator", "dc:description", "dc:language", "xmp:CreatorTool"):
                 if key in meta_in:
                     meta_out[key] = meta_in[key]
         sheets.docinfo["/Title"] = source.docinfo.get("/Title", "")
+        sheets.docinfo["/Creator"] = source.docinfo.get("/Creator", "")
         sheets.save(target, deterministic_id=True)
         return len(sheets.pages)
 

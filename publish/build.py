@@ -186,7 +186,11 @@ def _finish_report(report: _Report, corpus: sources.Corpus, out_dir: Path, log: 
 
 
 def _rendered(name: str) -> Callable:
-    return lambda r: f"{name}, {r.pages} pages, {len(r.warnings)} warnings" + "".join(f"\n  warning: {w}" for w in r.warnings)
+    """The line of a PDF written: pages, warnings, and what its bytes depend on (font subsetter, Pango, HarfBuzz)."""
+    return lambda r: (
+        f"{name}, {r.pages} pages, {len(r.warnings)} warnings, fonts subset by {r.subsetter} ({r.engine})"
+        + "".join(f"\n  warning: {w}" for w in r.warnings)
+    )
 
 
 def _workbook(corpus: sources.Corpus, frames: dict[str, pl.DataFrame], contract: dict, path: Path) -> int:
