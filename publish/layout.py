@@ -230,6 +230,9 @@ _CREDIT = re.compile(r"^(?:foto|photo|ill(?:ustrasjon)?|bilde)\s*[:.]\s*\S.{0,60
 # or footer; lead-ins and headings never repeat at the same place on three pages of the corpus.
 _RUNNING_MIN_PAGES = 3
 _EDGE_LINES = 3
+# Without page breaks, a repeated line with a changing number is furniture only if it is this short
+# (headers and footers of the corpus: 15-45 characters; a repeated sentence is longer).
+_RUNNING_MAX_CHARS = 80
 
 
 def _furniture_key(text: str) -> str:
@@ -248,6 +251,26 @@ def running_lines(pages: list[list[tuple[int, str]]]) -> set[int]:
     running = {key for key, count in seen.items() if count >= _RUNNING_MIN_PAGES and not key.endswith(":")}
     # A lead-in that a layout prints at the end of every box ("Partiet Sentrum vil") is content, not furniture.
     return {index for edge in edges for index, text in edge if _furniture_key(text) in running and not is_pledge_lead_in(text)}
+
+
+def numbered_running_lines(texts: list[str]) -> set[int]:
+    """In text without page breaks: short lines that repeat with a changing number ("post@sv.no | sv.no 11",
+    "Arbeidsprogram for MDG 2025–2029 10") are page headers or footers.
+
+    >>> sorted(numbered_running_lines(["sv.no 5", "Tekst 2025", "sv.no 6", "Tekst 2025", "sv.no 7", "Tekst 2025"]))
+    [0, 2, 4]
+    """
+    keyed: dict[str, list[int]] = {}
+    for index, text in enumerate(texts):
+        stripped = text.strip()
+        if stripped and len(stripped) <= _RUNNING_MAX_CHARS and re.search(r"\d", stripped) and not is_pledge_lead_in(stripped):
+            keyed.setdefault(_furniture_key(stripped), []).append(index)
+    running: set[int] = set()
+    for indexes in keyed.values():
+        numbers = {re.findall(r"\d+", texts[i])[-1] for i in indexes}
+        if len(indexes) >= _RUNNING_MIN_PAGES and len(numbers) >= 2:
+            running.update(indexes)
+    return running
 
 
 def is_page_number(text: str) -> bool:
@@ -313,7 +336,7 @@ class Layout:
         if self.numbered_items:
             parts.append(f"{self.numbered_items} numbered items")
         if self.heading_levels:
-            parts.append(f"{self.heading_levels} heading levels")
+            parts.append(f"{self.heading_levels} heading level{'s' if self.heading_levels > 1 else ''}")
         return ", ".join(parts + list(self.notes))
 
 
@@ -348,7 +371,7 @@ def read_layout(document: Document) -> tuple[Layout, list[Line]]:
     width = _width(texts)
     page_blocks = bool(forced.get("page_blocks", _has_blocks(texts, markdown, side)))
     pages = _pages(texts)
-    running = running_lines(pages) if len(pages) >= _RUNNING_MIN_PAGES else set()
+    running = running_lines(pages) if len(pages) >= _RUNNING_MIN_PAGES else numbered_running_lines(texts)
     glyphs = document.bullets
     lines, furniture = _content_lines(texts, numbers, side, markdown, page_blocks, running, glyphs, document)
     lines = _mark_full(lines, width)
