@@ -84,7 +84,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         _check(validation, package_dir / "datapackage.json", log)
         log.run(
             "release",
-            lambda: _release(corpus, out_dir, package_dir),
+            lambda: _release(corpus, out_dir),
             lambda files: f"release/ with {len(files)} files, SHA256SUMS, {release.DCAT_NAME}",
         )
         if report is not None:  # after the release: the site lists its files with their sizes and checksums
@@ -125,10 +125,10 @@ def _check(validation: Job[list[str]], descriptor: Path, log: StageLog) -> None:
         raise InputError(descriptor, "the built package is invalid:\n  " + "\n  ".join(errors[:20]))
 
 
-def _release(corpus: sources.Corpus, out_dir: Path, package_dir: Path) -> list[Path]:
-    """Versioned copies and their checksums; then the DCAT record that lists them (not in the zip)."""
+def _release(corpus: sources.Corpus, out_dir: Path) -> list[Path]:
+    """Versioned copies and their checksums; then the DCAT record that lists them, beside them (not in the zip)."""
     files = release.write_release(corpus, out_dir)
-    release.write_dcat(corpus, files, package_dir)
+    release.write_dcat(corpus, files, out_dir / "release")
     return files
 
 

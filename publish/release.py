@@ -1,7 +1,9 @@
 """Stage: the release folder (versioned files + SHA256SUMS) and the DCAT-AP-NO record of the dataset.
 
-The record describes every release file with its size and checksum. It is not inside the zip
-(the zip's checksum is in the record), so nothing depends on itself.
+The record describes every release file with its size and checksum, so it lies in the release folder
+beside them, not in the committed datapackage/: the PDFs' bytes depend on the machine's Pango and
+HarfBuzz, and the committed files must be the same on every machine. Nor is it inside the zip (the
+zip's checksum is in the record), so nothing depends on itself.
 """
 
 from __future__ import annotations
@@ -124,8 +126,9 @@ def _uuid(dataset) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{dataset.name}/{dataset.version}"))
 
 
-def write_dcat(corpus: Corpus, files: list[Path], package_dir: Path) -> Path:
-    target = package_dir / DCAT_NAME
+def write_dcat(corpus: Corpus, files: list[Path], release_dir: Path) -> Path:
+    """The record, beside the release files it describes."""
+    target = release_dir / DCAT_NAME
     target.write_text(
         json.dumps(dcat_record(corpus, files, corpus.dataset.homepage), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

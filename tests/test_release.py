@@ -20,7 +20,7 @@ VERSIONED = ["baerum-lofter-1.0.0-hefte-a5.pdf", "baerum-lofter-1.0.0.pdf", "bae
 
 def test_release_folder_has_versioned_files_and_their_sums(built: Built):
     release = built.paths.out / "release"
-    assert sorted(p.name for p in release.iterdir()) == sorted(["SHA256SUMS", *VERSIONED])
+    assert sorted(p.name for p in release.iterdir()) == sorted(["SHA256SUMS", "dcat-ap-no.jsonld", *VERSIONED])
     sums = dict(reversed(line.split("  ")) for line in (release / "SHA256SUMS").read_text().splitlines())
     assert sorted(sums) == VERSIONED
     for name, digest in sums.items():
@@ -37,7 +37,7 @@ def test_version_travels_from_the_manifest(built: Built):
 
 @pytest.fixture(scope="module")
 def graph(built: Built) -> Graph:
-    return Graph().parse(built.paths.package / "dcat-ap-no.jsonld", format="json-ld")
+    return Graph().parse(built.paths.out / "release" / "dcat-ap-no.jsonld", format="json-ld")
 
 
 def test_dcat_record_parses_as_json_ld_with_a_dataset(graph: Graph):
