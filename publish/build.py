@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -14,10 +17,23 @@ import polars as pl
 from publish import classify, evaluate, extract, package, relate, release, schema, sources, tables
 from publish.errors import InputError
 from publish.helper import Helper, Job
-from publish.outputs import staged_dir, staged_files
+from publish.outputs import Publication
 
 T = TypeVar("T")
 A5_PAGES = ".report-a5.pdf"  # the A5 layout of the booklet, removed once imposed
+# Everything the build makes in --out: what one build does not make is removed, so build/ depends on
+# the seeds (and the options) alone. release/ and site/ are replaced whole. Nothing else there is touched.
+OUT_NAMES = (
+    "datapackage.zip",
+    "evaluation.json",
+    "workbook.xlsx",
+    "report.html",
+    "report.pdf",
+    "report-booklet.pdf",
+    A5_PAGES,
+    "release",
+    "site",
+)
 
 
 @dataclass
@@ -66,22 +82,22 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     """
     paths = paths or Paths()
     log = log or StageLog()
-    # The helper is stopped before the staging folders are removed, so it never writes into a removed one.
-    with (
-        staged_dir(paths.package) as package_dir,
-        staged_files(paths.out) as out_dir,
-        Helper(warm_up=("publish.booklet", "publish.package") if paths.report else ("publish.package",)) as helper,
-    ):
-        corpus, frames, automatic = _data(paths, log)
-        labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
-        scores = log.run(
-            "evaluate", lambda: evaluate.evaluate(labels, frames["pledges"], frames["pledge_topics"], automatic), _describe_scores
-        )
-        report = _start_report(corpus, frames, scores.as_dict(), paths, out_dir, log, helper)
-        validation = _write_data(corpus, frames, scores, package_dir, out_dir, log, helper)
-        if report is not None:
-            _finish_report(report, corpus, out_dir, log)
-        _check(validation, package_dir / "datapackage.json", log)
+    # The helper is stopped before the outputs are published or the staging folders removed, so it
+    # never writes into a removed one.
+    with _terminate_as_interrupt(), Publication() as publication:
+        package_dir = publication.folder(paths.package)
+        out_dir = publication.files(paths.out, owned=OUT_NAMES)
+        with Helper(warm_up=("publish.booklet", "publish.package") if paths.report else ("publish.package",)) as helper:
+            corpus, frames, automatic = _data(paths, log)
+            labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
+            scores = log.run(
+                "evaluate", lambda: evaluate.evaluate(labels, frames["pledges"], frames["pledge_topics"], automatic), _describe_scores
+            )
+            report = _start_report(corpus, frames, scores.as_dict(), paths, out_dir, log, helper)
+            validation = _write_data(corpus, frames, scores, package_dir, out_dir, log, helper)
+            if report is not None:
+                _finish_report(report, corpus, out_dir, log)
+            _check(validation, package_dir / "datapackage.json", paths.package / "datapackage.json", log)
         log.run(
             "release",
             lambda: _release(corpus, out_dir),
@@ -90,6 +106,31 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         if report is not None:  # after the release: the site lists its files with their sizes and checksums
             log.run("site", lambda: _site(corpus, report.model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
     return frames
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a job runner giving up) stops the build as Ctrl-C does: the staging folders are
+    removed, the previous outputs stay, the CLI says so in one line.
+
+    SIGTERM goes to whatever handles Ctrl-C at that moment, so it is also kept while WeasyPrint runs
+    (booklet._interrupt_kept). Only in the main thread, where signal handlers belong.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame) -> None:
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signum, frame)
+    raise KeyboardInterrupt
 
 
 def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.DataFrame], pl.DataFrame]:
@@ -117,12 +158,16 @@ def _write_data(corpus, frames, scores, package_dir: Path, out_dir: Path, log: S
     return validation
 
 
-def _check(validation: Job[list[str]], descriptor: Path, log: StageLog) -> None:
-    """Wait for the helper's validation of the package; an invalid package stops the build."""
+def _check(validation: Job[list[str]], staged: Path, descriptor: Path, log: StageLog) -> None:
+    """Wait for the helper's validation of the package; an invalid package stops the build.
+
+    The error names the package where it would have been published (its staging folder is removed).
+    """
     errors, seconds = validation.wait()
     log.record("validate", seconds, f"{len(errors)} errors (in the helper process)")
     if errors:
-        raise InputError(descriptor, "the built package is invalid:\n  " + "\n  ".join(errors[:20]))
+        lines = [error.replace(str(staged.parent), str(descriptor.parent)) for error in errors[:20]]
+        raise InputError(descriptor, "the built package is invalid:\n  " + "\n  ".join(lines))
 
 
 def _release(corpus: sources.Corpus, out_dir: Path) -> list[Path]:

@@ -1,19 +1,23 @@
 """A second process for the jobs the build does not wait on at once, so both cores work.
 
 The helper starts with the build and imports the libraries its jobs need while the main process makes
-the tables, so the jobs start warm. It ignores Ctrl-C: the main process handles that and stops the
-helper at once. An error in a job is raised again in the main process; a helper that dies (killed,
-out of memory) is reported, never waited on forever.
+the tables, so the jobs start warm. It ignores Ctrl-C and SIGTERM: the main process handles those and
+stops the helper at once; and it stops by itself the moment the main process is gone (killed with
+`kill -9`, say), so no orphan goes on writing into a staging folder nobody will publish. An error in a
+job is raised again in the main process; a helper that dies (killed, out of memory) is reported, never
+waited on forever.
 """
 
 from __future__ import annotations
 
 import gc
 import importlib
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable
-from multiprocessing import get_context
+from multiprocessing import get_context, parent_process
 from multiprocessing.connection import Connection
 from typing import Generic, TypeVar
 
@@ -81,10 +85,13 @@ class Helper:
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:
-        if exc_type is None and self.process.is_alive():
-            self.connection.send(None)  # no more jobs: the helper returns
-        else:
-            self.process.terminate()
+        try:
+            if exc_type is None and self.process.is_alive():
+                self.connection.send(None)  # no more jobs: the helper returns
+            else:
+                self.process.kill()  # it ignores SIGTERM, which is meant for the main process
+        except OSError:
+            pass  # it has just died: join tells
         self.process.join()
         self.connection.close()
 
@@ -92,6 +99,8 @@ class Helper:
 def _serve(connection: Connection, warm_up: tuple[str, ...]) -> None:
     """The helper's loop: import what the jobs will need, then run jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _exit_with_parent()
     for module in warm_up:
         try:
             importlib.import_module(module)
@@ -101,10 +110,31 @@ def _serve(connection: Connection, warm_up: tuple[str, ...]) -> None:
         func, args = message
         start = time.perf_counter()
         try:
-            connection.send((True, (func(*args), time.perf_counter() - start)))
+            reply = (True, (func(*args), time.perf_counter() - start))
         except Exception as err:  # noqa: BLE001 - every error goes back to the main process
-            connection.send((False, err))
+            reply = (False, err)
+        try:
+            connection.send(reply)
+        except OSError:  # the main process is gone (BrokenPipeError): nobody to answer
+            return
     gc.freeze()  # see publish.__main__: the exit then skips a collection over what the jobs left
+
+
+def _exit_with_parent() -> None:
+    """Stop at once when the main process ends, whatever ended it: a thread waits on its sentinel.
+
+    The job under way (a layout) is cut short with os._exit: nothing of it is wanted any more, and
+    no cleanup of the helper's may write or print anything.
+    """
+    parent = parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _next_job(connection: Connection) -> tuple | None:
