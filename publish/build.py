@@ -136,6 +136,7 @@ def _interrupt(signum: int, frame) -> None:
 def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.DataFrame], pl.DataFrame]:
     """Seeds to tables: the corpus, every table of the contract, and the automatic relations alone."""
     corpus = log.run("sources", lambda: sources.load_corpus(paths.seeds), lambda c: f"{len(c.documents)} documents, {len(c.actors)} actors")
+    release.file_names(corpus)  # the dataset's name and version make file names: refused now, not after the layout
     extractions = log.run("extract", lambda: _extract_all(corpus), lambda e: f"{sum(len(x.items) for x in e.values())} items")
     frames = log.run("tables", lambda: tables.build_tables(corpus, extractions), _counts)
     frames.update(log.run("topics", lambda: _topics(paths.seeds, frames), _counts))

@@ -4,13 +4,14 @@ One `Publication` holds a staging folder beside each output folder. When every s
 of them are moved into place together; if one rename fails, the ones already made are undone, so
 every output stays as it was (or the error says exactly which files are new). A staging folder is
 locked while its build runs; the next build removes those no live build holds (a build killed with
-`kill -9` leaves one behind).
+`kill -9` leaves one behind). Names built from input pass `safe_name` and `output_path` first.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -24,6 +25,55 @@ from publish.errors import InputError
 
 STAGING_MARK = "-staging-"  # .build-staging-k2j4x/ beside build/; git-ignored
 KEPT_MARK = "-kept-"  # a previous output that could not be put back after a failed publication
+SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+SAFE_VERSION = re.compile(r"[0-9][0-9a-z.+-]*")
+
+
+# ---- names from input in file names ---------------------------------------------------------
+
+
+def safe_name(value: object, what: str, source: Path, line: int | None = None, pattern: re.Pattern = SAFE_NAME) -> str:
+    """`value` if it may stand in a file name: lowercase a-z, digits and hyphens, not starting with a hyphen.
+
+    >>> safe_name("baerum-lofter", "dataset name", Path("sources.toml"))
+    'baerum-lofter'
+    >>> safe_name("../pwn", "dataset name", Path("sources.toml"))
+    Traceback (most recent call last):
+    ...
+    publish.errors.InputError: sources.toml: dataset name '../pwn' cannot be part of a file name
+      hint: use lowercase letters a-z, digits and hyphens (not first), like 'baerum-lofter'
+    """
+    if isinstance(value, str) and pattern.fullmatch(value):
+        return value
+    if pattern is SAFE_VERSION:
+        allowed, example = "a digit, then digits, lowercase letters, dots, hyphens and plus signs", "1.0.0"
+    else:
+        allowed, example = "lowercase letters a-z, digits and hyphens (not first)", "baerum-lofter"
+    raise InputError(
+        source,
+        f"{what} {value!r} cannot be part of a file name",
+        line=line or _line_of(source, value),
+        hint=f"use {allowed}, like {example!r}",
+    )
+
+
+def output_path(root: Path, *parts: str) -> Path:
+    """root/parts, refused if it would lie outside root (a `..`, an absolute part, a symlink leaving it)."""
+    path = root.joinpath(*parts)
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise InputError(path, f"would be written outside {root}", hint="names used in file names must be plain names")
+    return path
+
+
+def _line_of(source: Path, value: object) -> int | None:
+    """The first line of `source` where `value` stands quoted, to point the editor at it."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        lines = source.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return next((n for n, line in enumerate(lines, 1) if f'"{value}"' in line or f"'{value}'" in line), None)
 
 
 # ---- staging and publishing ---------------------------------------------------------------------

@@ -13,8 +13,9 @@ import re
 import shutil
 from pathlib import Path
 
+from publish.outputs import SAFE_VERSION, output_path, safe_name
 from publish.package import file_hash
-from publish.sources import Corpus
+from publish.sources import MANIFEST_NAME, Corpus
 
 DCAT_NAME = "dcat-ap-no.jsonld"
 MEDIA_TYPES = {
@@ -50,15 +51,27 @@ def release_names(version: str, name: str) -> dict[str, str]:
     }
 
 
+def file_names(corpus: Corpus) -> dict[str, str]:
+    """release_names for the manifest's dataset, whose name and version must be safe in a file name."""
+    manifest = corpus.seeds_dir / MANIFEST_NAME
+    name = safe_name(corpus.dataset.name, "dataset name", manifest)
+    version = safe_name(corpus.dataset.version, "dataset version", manifest, pattern=SAFE_VERSION)
+    return release_names(version, name)
+
+
 def write_release(corpus: Corpus, out_dir: Path) -> list[Path]:
-    """Copy the outputs under versioned names into out_dir/release and write SHA256SUMS."""
+    """Copy the outputs under versioned names into out_dir/release and write SHA256SUMS.
+
+    The dataset's name and version become file names: both are checked (see `file_names`).
+    """
     release = out_dir / "release"
     release.mkdir(exist_ok=True)
     written = []
-    for source, target in release_names(corpus.dataset.version, corpus.dataset.name).items():
+    for source, target in file_names(corpus).items():
         if (out_dir / source).exists():
-            shutil.copyfile(out_dir / source, release / target)
-            written.append(release / target)
+            copy = output_path(release, target)
+            shutil.copyfile(out_dir / source, copy)
+            written.append(copy)
     sums = "".join(f"{file_hash(p)}  {p.name}\n" for p in sorted(written))
     (release / "SHA256SUMS").write_text(sums, encoding="utf-8")
     return written

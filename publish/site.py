@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publish.booklet import BookletModel, Item
+from publish.classify import TOPICS_NAME
+from publish.outputs import output_path, safe_name
 from publish.package import file_hash
 from publish.release import release_names
-from publish.sources import Corpus
+from publish.sources import MANIFEST_NAME, Corpus
 from publish.templating import render
 
 FONTS = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSerif-Regular.ttf")
@@ -73,7 +75,11 @@ def _download(path: Path) -> Download:
 
 
 def write_site(corpus: Corpus, model: BookletModel, out_dir: Path, templates: Path) -> int:
-    """Write build/site/ (next to build/release/, which its download links point to); returns the page count."""
+    """Write build/site/ (next to build/release/, which its download links point to); returns the page count.
+
+    Topic and document ids become file names: each is checked to be a safe name (outputs.safe_name)
+    and its page to lie inside site/.
+    """
     site = out_dir / "site"
     (site / "tema").mkdir(parents=True, exist_ok=True)
     (site / "kilde").mkdir(exist_ok=True)
@@ -81,14 +87,14 @@ def write_site(corpus: Corpus, model: BookletModel, out_dir: Path, templates: Pa
     s = SiteModel(corpus, model, out_dir / "release")
     pages = {"index.html": render(templates, "site/index.html", s=s, root="")}
     for chapter in model.chapters:
-        pages[f"tema/{chapter.topic['topic_id']}.html"] = render(templates, "site/topic.html", s=s, chapter=chapter, root="../")
+        topic_id = safe_name(chapter.topic["topic_id"], "topic id", corpus.seeds_dir / TOPICS_NAME)
+        pages[f"tema/{topic_id}.html"] = render(templates, "site/topic.html", s=s, chapter=chapter, root="../")
     for document in corpus.documents:
         info = model.documents[document.document_id]
-        pages[f"kilde/{document.document_id}.html"] = render(
-            templates, "site/source.html", s=s, document=info, lines=document.lines, root="../"
-        )
+        document_id = safe_name(document.document_id, "document id", corpus.seeds_dir / MANIFEST_NAME)
+        pages[f"kilde/{document_id}.html"] = render(templates, "site/source.html", s=s, document=info, lines=document.lines, root="../")
     for name, html in pages.items():
-        (site / name).write_text(html, encoding="utf-8")
+        output_path(site, name).write_text(html, encoding="utf-8")
     for name in ("site.js", "site.css"):
         shutil.copyfile(templates / "site" / name, site / name)
     for font in FONTS:
