@@ -137,9 +137,9 @@ def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.Dat
     """Seeds to tables: the corpus, every table of the contract, and the automatic relations alone."""
     corpus = log.run("sources", lambda: sources.load_corpus(paths.seeds), lambda c: f"{len(c.documents)} documents, {len(c.actors)} actors")
     release.file_names(corpus)  # the dataset's name and version make file names: refused now, not after the layout
-    extractions = log.run("extract", lambda: _extract_all(corpus), lambda e: f"{sum(len(x.items) for x in e.values())} items")
+    extractions = log.run("extract", lambda: _extract_all(corpus), _describe_extractions)
     frames = log.run("tables", lambda: tables.build_tables(corpus, extractions), _counts)
-    frames.update(log.run("topics", lambda: _topics(paths.seeds, frames), _counts))
+    frames.update(log.run("topics", lambda: _topics(paths.seeds, frames, log), _counts))
     automatic = log.run(
         "relations",
         lambda: _relations(paths.seeds, frames),
@@ -245,20 +245,32 @@ def _workbook(corpus: sources.Corpus, frames: dict[str, pl.DataFrame], contract:
     return workbook.write_workbook(corpus, frames, contract, path)
 
 
-def _topics(seeds: Path, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+def _topics(seeds: Path, frames: dict[str, pl.DataFrame], log: StageLog) -> dict[str, pl.DataFrame]:
     taxonomy = classify.load_taxonomy(seeds)
     overrides = classify.load_overrides(seeds, set(frames["pledges"]["pledge_id"]), taxonomy.ids)
-    return {
-        "topics": classify.topics_frame(taxonomy),
-        "pledge_topics": classify.classify(frames["pledges"], frames["sections"], taxonomy, overrides),
-    }
+    pledge_topics = classify.classify(frames["pledges"], frames["sections"], taxonomy, overrides)
+    _warn_unplaced(classify.unplaced(pledge_topics), frames["pledges"], seeds, log)
+    return {"topics": classify.topics_frame(taxonomy, pledge_topics), "pledge_topics": pledge_topics}
+
+
+def _warn_unplaced(unplaced: pl.DataFrame, pledges: pl.DataFrame, seeds: Path, log: StageLog) -> None:
+    """One warning that lists every pledge no topic took, so one edit and one rebuild place them all."""
+    if not unplaced.height:
+        return
+    rows = pledges.join(unplaced.select("pledge_id"), on="pledge_id").sort("document_id", "line_start")
+    per_document = ", ".join(f"{d} {n}" for d, n in rows.group_by("document_id", maintain_order=True).len().iter_rows())
+    log.echo(f"warning: {rows.height} pledges match no heading or keyword and are printed under 'Andre tema' ({per_document}):")
+    for row in rows.iter_rows(named=True):
+        log.echo(f"  {row['pledge_id']}  {row['document_id']}:{row['line_start']}  {row['text'][:70]}")
+    log.echo(f"  to place them: a heading or keyword in {seeds / classify.TOPICS_NAME}, or a row in {seeds / classify.OVERRIDES_NAME}")
 
 
 def _relations(seeds: Path, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Adds the published relations to frames; returns the automatic ones for the evaluation."""
     editorial = relate.load_editorial(seeds, frames["pledges"])
     groups = dict(frames["actors"].select("actor_id", "comparison_group").iter_rows())
-    frames["relations"], automatic = relate.relate(frames["pledges"], frames["pledge_topics"], editorial, groups)
+    names = dict(frames["actors"].select("actor_id", "name").iter_rows())
+    frames["relations"], automatic = relate.relate(frames["pledges"], frames["pledge_topics"], editorial, groups, names)
     return automatic
 
 
@@ -271,6 +283,14 @@ def _describe_scores(scores: evaluate.Evaluation) -> str:
     return "; ".join(parts) or "no labels"
 
 
+def _describe_extractions(extractions: dict[str, extract.Extraction]) -> str:
+    """The stage line, then one line per document: its items and the layout that was detected."""
+    lines = [f"{sum(len(x.items) for x in extractions.values())} items"]
+    for document_id, extraction in extractions.items():
+        lines.append(f"  {document_id}: {len(extraction.items)} items; {extraction.layout.describe()}")
+    return "\n".join(lines)
+
+
 def _extract_all(corpus: sources.Corpus) -> dict[str, extract.Extraction]:
     results: dict[str, extract.Extraction] = {}
     for document in corpus.documents:
@@ -278,8 +298,8 @@ def _extract_all(corpus: sources.Corpus) -> dict[str, extract.Extraction]:
         if not extraction.items:
             raise InputError(
                 corpus.seeds_dir / document.source_file,
-                f"no pledges found with layout profile {document.layout!r}",
-                hint="the layout profile in the manifest is probably wrong for this text",
+                f"no list items found (layout {document.layout!r}: {extraction.layout.describe()})",
+                hint="check the text's list markers; the manifest's bullets, line_numbers or layout options correct what detection gets wrong",
             )
         results[document.document_id] = extraction
     return results
