@@ -87,6 +87,30 @@ def stable_id(actor_id: str, *parts: str) -> str:
     return f"{actor_id}-{digest[:10]}"
 
 
+def unique_id(actor_id: str, kind: str, texts: list[str], taken: set[str]) -> str:
+    """The stable id of a new pledge, never one already given: a collision is impossible, not an error.
+
+    The same words as a pledge in one place and as context in another are two rows: the second is
+    named by its kind too. Should even that be taken (two different texts whose hashes share ten
+    digits), a counter follows, in manifest and line order, so the build stays deterministic.
+
+    >>> taken = set()
+    >>> first = unique_id("ap", "pledge", ["Øke grunnbemanningen."], taken)
+    >>> second = unique_id("ap", "context", ["Øke grunnbemanningen."], taken)
+    >>> first == stable_id("ap", "Øke grunnbemanningen."), second != first, len(taken)
+    (True, True, 2)
+    """
+    pledge_id = stable_id(actor_id, *texts)
+    if pledge_id in taken:
+        pledge_id = stable_id(actor_id, *texts, kind)
+    base, count = pledge_id, 1
+    while pledge_id in taken:
+        count += 1
+        pledge_id = f"{base}-{count}"
+    taken.add(pledge_id)
+    return pledge_id
+
+
 @dataclass
 class _Source:
     """One extracted item placed in its document, before duplicates are merged."""
@@ -165,6 +189,7 @@ def _place_items(document: Document, extraction: Extraction, section_ids: list[s
 def _assign_pledges(sources: list[_Source]) -> None:
     """Give each source its pledge id, merging exact and near-identical texts of one actor."""
     canon: dict[tuple[str, str, str], _Known] = {}  # (actor, kind, parent id) -> pledges so far
+    taken: set[str] = set()
     for source in sources:  # manifest order, then line order: the first place defines the pledge
         actor = source.document.actor_id
         parent_id = source.parent.pledge_id if source.parent else ""
@@ -172,7 +197,7 @@ def _assign_pledges(sources: list[_Source]) -> None:
         candidate = _Candidate(source.text)
         match = known.best(candidate)
         if match is None:
-            source.pledge_id = stable_id(actor, *(_parent_texts(source) + [source.text]))
+            source.pledge_id = unique_id(actor, source.item.kind, _parent_texts(source) + [source.text], taken)
             known.add(candidate, source.pledge_id)
         else:
             source.pledge_id, source.similarity = match
