@@ -32,28 +32,56 @@ def parser() -> argparse.ArgumentParser:
     diff = commands.add_parser("diff", help="pledges added, removed and changed between two package versions")
     diff.add_argument("old", type=Path, help="the older package (folder or datapackage.json)")
     diff.add_argument("new", type=Path, help="the newer package (folder or datapackage.json)")
-    diff.add_argument("--csv", type=Path, default=None, help="also write the changes as CSV to this file")
+    diff.add_argument(
+        "--csv",
+        type=Path,
+        default=None,
+        help="also write the changes as CSV to this file (a text starting with = + - @ gets a ' in front, as in the package)",
+    )
     validate = commands.add_parser("validate", help="validate a built data package")
     validate.add_argument("package", type=Path, nargs="?", default=Path("datapackage/datapackage.json"), help="path to datapackage.json")
+    validate.add_argument(
+        "--trusted",
+        action="store_true",
+        help="let the package read absolute, parent and remote paths (default: only files inside its folder)",
+    )
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from publish.errors import InputError
+    from publish.errors import InputError, printable
+    from publish.helper import HelperDied
 
     try:
         if args.command == "build":
             return _build(args)
         if args.command == "diff":
             return _diff(args)
-        return _validate(args.package)
+        return _validate(args.package, args.trusted)
     except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return _error(str(err))
+    except HelperDied as err:
+        return _error(f"{err}; no output was changed\n  hint: run the build again; if it recurs, the machine may be out of memory")
+    except OSError as err:  # a disk full, a folder that vanished: the staging folders were removed
+        where = err.filename or _written(args)
+        unchanged = "; no output was changed" if args.command == "build" else ""
+        return _error(printable(f"{where}: {err.strerror or err}{unchanged}\n  hint: free some space or choose another folder"))
     except KeyboardInterrupt:
         print("interrupted: no output was changed", file=sys.stderr)
         return 130
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _written(args: argparse.Namespace) -> str:
+    """Where a command writes, for an error the operating system gave without a file name."""
+    if args.command == "build":
+        return f"{args.package} or {args.out}"
+    return str(args.csv) if args.command == "diff" and args.csv else "output"
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -68,22 +96,27 @@ def _build(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from publish import diff
+    from publish.errors import InputError
 
+    if args.csv and not args.csv.parent.is_dir():
+        raise InputError(args.csv, f"no folder {args.csv.parent} to write into", hint="create the folder first, or give another --csv path")
     changes = diff.compare(diff.load(args.old), diff.load(args.new))
-    print(diff.as_text(changes), end="")
     if args.csv:
         args.csv.write_text(diff.as_csv(changes), encoding="utf-8")
+    print(diff.as_text(changes), end="")
     return 0
 
 
-def _validate(path: Path) -> int:
-    from publish.errors import InputError
+def _validate(path: Path, trusted: bool) -> int:
+    from publish.errors import InputError, printable
     from publish.package import validate_package
 
+    if path.is_dir():
+        path = path / "datapackage.json"
     if not path.is_file():
         raise InputError(path, "no datapackage.json here", hint="run `python -m publish build` first")
-    errors = validate_package(path)
+    errors = validate_package(path, trusted=trusted)
     for error in errors:
-        print(error)
-    print(f"{path}: {len(errors)} errors")
+        print(printable(error))
+    print(printable(f"{path}: {len(errors)} errors"))
     return 1 if errors else 0

@@ -15,8 +15,8 @@ from pathlib import Path
 import polars as pl
 from rapidfuzz import fuzz
 
-from publish import schema
-from publish.errors import InputError
+from publish.errors import InputError, printable
+from publish.package import neutral, restore
 
 EDIT_RATIO = 60.0
 COLUMNS = ["change", "actor_id", "topic_id", "pledge_id_old", "pledge_id_new", "text_old", "text_new"]
@@ -34,18 +34,52 @@ class Change:
 
 
 def load(package: Path) -> pl.DataFrame:
-    """Pledges of a package (its folder or its datapackage.json) with their chapter topic."""
+    """Pledges of a package (its folder or its datapackage.json) with their chapter topic.
+
+    Only the columns a diff needs are read, as text, so packages of other versions compare (one
+    without `source_count`, say); a file that is not such a CSV table is one InputError.
+    """
     folder = package.parent if package.suffix == ".json" else package
     pledges_csv, topics_csv = folder / "data" / "pledges.csv", folder / "data" / "pledge_topics.csv"
-    if not pledges_csv.exists():
+    if not pledges_csv.is_file():
         raise InputError(folder, "no data/pledges.csv here", hint="give a data package folder or its datapackage.json")
-    pledges = pl.read_csv(pledges_csv, schema=schema.PLEDGES.polars_schema())
-    if topics_csv.exists():
-        topics = pl.read_csv(topics_csv, schema=schema.PLEDGE_TOPICS.polars_schema()).filter(pl.col("rank") == 1)
+    pledges = _read(pledges_csv, ("pledge_id", "actor_id", "document_id", "section_id", "text"))
+    if topics_csv.is_file():
+        topics = _read(topics_csv, ("pledge_id", "topic_id", "rank")).filter(pl.col("rank") == "1")
         pledges = pledges.join(topics.select("pledge_id", "topic_id"), on="pledge_id", how="left")
     else:
         pledges = pledges.with_columns(pl.lit(None, pl.String).alias("topic_id"))
     return pledges.with_columns(pl.col("topic_id").fill_null(""))
+
+
+def _read(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
+    """The named columns of a package CSV as text, neutralised formulas restored."""
+    try:
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        raise InputError(path, f"not valid UTF-8 at byte {err.start}", hint="is this a CSV file of a data package?") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if not header:
+            raise InputError(path, "empty file: no header row", line=1, hint="is this a CSV file of a data package?")
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise InputError(path, f"lacks the column {missing[0]!r} (has {', '.join(header)[:120]})", line=1)
+        at = [header.index(c) for c in columns]
+        values: list[list[str]] = [[] for _ in columns]
+        for record in reader:
+            if len(record) != len(header):
+                raise InputError(path, f"row has {len(record)} fields, the header {len(header)}", line=reader.line_num)
+            for target, index in zip(values, at, strict=True):
+                target.append(record[index])
+    except csv.Error as err:
+        raise InputError(path, f"not a CSV table: {err}", line=reader.line_num) from None
+    frame = restore(pl.DataFrame(dict(zip(columns, values, strict=True)), schema=dict.fromkeys(columns, pl.String)))
+    if "rank" not in columns and frame["pledge_id"].is_duplicated().any():
+        duplicate = frame.filter(frame["pledge_id"].is_duplicated())["pledge_id"][0]
+        raise InputError(path, f"pledge_id {duplicate!r} is on more than one row", hint="is this a data package's pledges.csv?")
+    return frame
 
 
 def compare(old: pl.DataFrame, new: pl.DataFrame) -> list[Change]:
@@ -100,12 +134,13 @@ def as_text(changes: list[Change]) -> str:
             lines.append(f"  - {change.text_old}  [{change.pledge_id_old}]")
         else:
             lines.append(f"  ~ {change.text_old}\n    → {change.text_new}  [{change.pledge_id_old} → {change.pledge_id_new}]")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")  # a package's texts never steer the terminal
 
 
 def as_csv(changes: list[Change]) -> str:
+    """The changes as CSV; a text a spreadsheet would run as a formula gets a ' in front, as in the package."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows([[getattr(c, name) for name in COLUMNS] for c in changes])
+    writer.writerows([[neutral(getattr(c, name)) for name in COLUMNS] for c in changes])
     return buffer.getvalue()

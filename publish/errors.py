@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+# Characters a terminal acts on instead of showing: C0 and C1 controls, DEL, and the bidirectional
+# overrides that reorder what follows them. The line break is kept (messages have hint lines).
+_UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal: every control character shown as an escape, never obeyed.
+
+    >>> printable("Bolig\\x1b[2J\\x07 og\\ttomter\\n  hint: x")
+    'Bolig\\\\x1b[2J\\\\x07 og\\\\x09tomter\\n  hint: x'
+    """
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass
@@ -18,4 +32,4 @@ class InputError(Exception):
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
         text = f"{where}: {self.message}"
-        return f"{text}\n  hint: {self.hint}" if self.hint else text
+        return printable(f"{text}\n  hint: {self.hint}" if self.hint else text)

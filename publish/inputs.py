@@ -335,7 +335,7 @@ def read_csv(path: Path, columns: tuple[str, ...]) -> list[Row]:
     """The rows of an editorial CSV with the line each starts on: UTF-8 (a BOM allowed), the header
     checked, every row with exactly the header's fields and no control characters."""
     text = _read_utf8(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[Row] = []
     header: list[str] | None = None
     try:

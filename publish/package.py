@@ -4,23 +4,88 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 import zipfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 import polars as pl
 
 from publish import schema
+from publish.errors import InputError
 from publish.sources import Corpus
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's epoch: entries carry no build-time stamp
+# A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return) as a formula: CSV
+# injection (OWASP). Such a text cell gets one ' in front, as OWASP advises; so does one that already
+# starts with quotes followed by such a character, so that removing one ' always gives the text back.
+FORMULA_START = r"^'*[=+\-@\t\r]"
+NEUTRALISED = (
+    "A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return (after any number of `'`) "
+    "has one `'` put in front, so that no spreadsheet runs it as a formula (OWASP, CSV injection); "
+    "to get the text back, remove the first `'` of every cell that matches the regular expression "
+    "`^'+[=+\\-@\\t\\r]`."
+)
+
+
+def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell a spreadsheet would run as a formula, with a ' in front (see FORMULA_START).
+
+    >>> neutralise(pl.DataFrame({"text": ["=1+1", "'-x", "Bolig", "- Bolig", None]}))["text"].to_list()
+    ["'=1+1", "''-x", 'Bolig', "'- Bolig", None]
+    """
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        for name in texts
+    )
+
+
+def restore(frame: pl.DataFrame) -> pl.DataFrame:
+    """The texts of a CSV written by `neutralise` as they were (a data user's way back).
+
+    >>> restore(neutralise(pl.DataFrame({"text": ["=1+1", "'-x", "'ok", "+"]})))["text"].to_list()
+    ['=1+1', "'-x", "'ok", '+']
+    """
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    quoted = FORMULA_START.replace("^'*", "^'+")
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(quoted)).then(pl.col(name).str.slice(1)).otherwise(pl.col(name)).alias(name) for name in texts
+    )
+
+
+def neutral(text: str) -> str:
+    """One text cell neutralised as `neutralise` does it, for CSV written without polars.
+
+    >>> neutral("@SUM(A1)"), neutral("Bolig")
+    ("'@SUM(A1)", 'Bolig')
+    """
+    return f"'{text}" if re.match(FORMULA_START, text) else text
 
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
-    """UTF-8, header row, LF endings, rows already sorted by key: diffable between versions."""
+    """UTF-8, header row, LF endings, rows already sorted by key: diffable between versions; text
+    cells that would run as formulas neutralised."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_csv(path, line_terminator="\n", null_value="")
+    neutralise(frame).write_csv(path, line_terminator="\n", null_value="")
+
+
+def markdown(text: str) -> str:
+    """Text from the seeds made inert in Markdown: one line, no table, link, code or HTML syntax.
+
+    >>> markdown("Bolig | Hus [lenke](https://x.no) <img src=x>" + chr(10) + "# ny linje")
+    'Bolig \\\\| Hus \\\\[lenke\\\\](https://x.no) &lt;img src=x&gt; # ny linje'
+    """
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", text)
+    text = re.sub(r"([\\|\[\]`])", r"\\\1", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _paragraph(text: str) -> str:
+    """Markdown-inert text that also starts no heading, list or quote."""
+    return re.sub(r"^(\s*)([#>+*=-]|\d+[.)])", r"\1\\\2", markdown(text))
 
 
 def file_hash(path: Path) -> str:
@@ -41,7 +106,7 @@ def descriptor(corpus: Corpus, tables: dict[str, schema.Table], data_dir: Path) 
         "keywords": list(dataset.keywords),
         "licenses": [{"name": dataset.license, "path": dataset.license_path, "title": dataset.license_title}],
         "contributors": _contributors(corpus),
-        "sources": [_source(d) for d in corpus.documents],
+        "sources": [_source(d, corpus.seeds_dir.resolve().name) for d in corpus.documents],
         "resources": [_resource(table, data_dir) for table in tables.values()],
     }
 
@@ -51,10 +116,10 @@ def _contributors(corpus: Corpus) -> list[dict]:
     return publisher + [{"title": a.name, "roles": ["author"]} for a in corpus.actors]
 
 
-def _source(document) -> dict:
+def _source(document, seeds_name: str) -> dict:
     source = {
         "title": document.title,
-        "path": document.url or f"seeds/{document.source_file}",
+        "path": document.url or f"{seeds_name}/{document.source_file}",
         "description": f"sha256:{document.sha256}. {document.rights}",
     }
     return source
@@ -103,13 +168,74 @@ def write_zip(package_dir: Path, zip_path: Path) -> None:
             archive.writestr(info, path.read_bytes())
 
 
-def validate_package(package_path: Path) -> list[str]:
-    """Frictionless validation of the written package: every error as one line, empty when valid."""
-    from frictionless import Package, system
+# The descriptor keys Frictionless reads a file or URL from, in a package and in each resource.
+_LOADED = ("path", "extrapaths", "schema", "dialect", "profile", "$schema")
+_STANDARD_PROFILE = re.compile(r"https://datapackage\.org/profiles/[12]\.0/[a-z]+\.json|[a-z-]+")
 
-    with system.use_context(trusted=True):
-        package = Package(str(package_path))
-        report = package.validate()
+
+def read_descriptor(path: Path) -> dict:
+    """A datapackage.json as a dict: strict UTF-8 JSON with resources, or one InputError with its line."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(path, f"not valid UTF-8: byte at offset {err.start}", hint="is this a datapackage.json?") from None
+    try:
+        descriptor = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            path, f"not valid JSON: {err.msg} (column {err.colno})", line=err.lineno, hint="is this a datapackage.json?"
+        ) from None
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        raise InputError(path, "not a data package: no list of resources", hint="is this a datapackage.json?")
+    return descriptor
+
+
+def check_untrusted(descriptor: dict, path: Path) -> None:
+    """One rule for a package nobody vouched for: it reads only files inside its own folder (no
+    absolute, parent or remote paths, no symlink out), and names only the standard profiles."""
+    folder = path.parent.resolve()
+    places = [("the package", descriptor)] + [
+        (f"resource {r.get('name', i)!r}" if isinstance(r, dict) else f"resource {i}", r) for i, r in enumerate(descriptor["resources"], 1)
+    ]
+    for what, entry in places:
+        if not isinstance(entry, dict):
+            raise InputError(path, f"{what} is not an object", hint="resources must be written out in datapackage.json")
+        for key in _LOADED:
+            values = entry.get(key)
+            for value in values if isinstance(values, list) else [values]:
+                if isinstance(value, str) and not _inside(value, key, folder):
+                    raise InputError(
+                        path,
+                        f"{what}: {key} {value[:80]!r} is not a file inside the package folder",
+                        hint="an untrusted package is read only inside its folder; add --trusted for a package you trust",
+                    )
+
+
+def _inside(value: str, key: str, folder: Path) -> bool:
+    if key in ("profile", "$schema"):
+        return bool(_STANDARD_PROFILE.fullmatch(value))
+    if urlparse(value).scheme or value.startswith(("/", "\\", "~")) or ".." in re.split(r"[/\\]", value):
+        return False
+    return (folder / value).resolve().is_relative_to(folder)
+
+
+def validate_package(package_path: Path, trusted: bool = False) -> list[str]:
+    """Frictionless validation of a package: every error as one line, empty when valid.
+
+    Untrusted (the default) the package may read only files inside its folder, checked here before
+    Frictionless runs and again by Frictionless's own untrusted mode.
+    """
+    from frictionless import FrictionlessException, Package, system
+
+    descriptor = read_descriptor(package_path)
+    if not trusted:
+        check_untrusted(descriptor, package_path)
+    try:
+        with system.use_context(trusted=trusted):
+            package = Package(str(package_path))
+            report = package.validate()
+    except FrictionlessException as err:
+        raise InputError(package_path, f"cannot be validated: {err.error.message}") from None
     errors: list[str] = []
     for task in report.tasks:
         errors.extend(f"{task.name}: {error.message}" for error in task.errors)
@@ -121,14 +247,15 @@ def package_readme(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict
     """The data user's guide, generated from the contract so it never drifts from the CSVs."""
     dataset = corpus.dataset
     lines = [
-        f"# {dataset.title}",
+        f"# {markdown(dataset.title)}",
         "",
-        dataset.description,
+        _paragraph(dataset.description),
         "",
         f"- Version: {dataset.version} ({dataset.created})",
-        f"- Licence: {dataset.license_title} ({dataset.license}) for the structured data; the quoted texts keep their authors' rights (see `sources`).",
-        f"- Publisher: {dataset.publisher}",
+        f"- Licence: {markdown(dataset.license_title)} ({markdown(dataset.license)}) for the structured data; the quoted texts keep their authors' rights (see `sources`).",
+        f"- Publisher: {markdown(dataset.publisher)}",
         "- Format: [Frictionless Data Package v2](https://datapackage.org/); CSV files are UTF-8 with a header row and LF line endings, sorted by primary key.",
+        f"- Formulas: {NEUTRALISED}",
         "",
         "## Sources",
         "",
@@ -136,7 +263,7 @@ def package_readme(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict
         "|---|---|---|---|---|",
     ]
     for d in corpus.documents:
-        lines.append(f"| `{d.document_id}` | {d.actor_id} | {d.title} | {d.period or '–'} | `{d.sha256[:16]}…` |")
+        lines.append(f"| `{d.document_id}` | {d.actor_id} | {markdown(d.title)} | {markdown(d.period) or '–'} | `{d.sha256[:16]}…` |")
     lines += ["", "## Tables", ""]
     for name, table in tables.items():
         lines += _table_section(table, frames[name].height)

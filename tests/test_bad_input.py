@@ -3,8 +3,11 @@ non-zero exit status, no traceback, and leaves the previous outputs exactly as t
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -141,7 +144,9 @@ def test_wrong_layout_profile_finds_no_pledges(seeds, previous):
         )
     before = _snapshot(*previous)
     _fails(
-        run_build(seeds, *previous), r"ny-side.txt: no list items found \(layout 'web_bullets': web text\)", "bullets, line_numbers or layout"
+        run_build(seeds, *previous),
+        r"ny-side.txt: no list items found \(layout 'web_bullets': web text\)",
+        "bullets, line_numbers or layout",
     )
     _untouched(before, *previous)
 
@@ -212,13 +217,14 @@ def test_entries_as_inline_tables_are_found_with_their_lines(seeds):
     """`actors = [{...}, ...]` is the same manifest; an error points at the inline table's line."""
     manifest = seeds / MANIFEST
     text = manifest.read_text(encoding="utf-8")
-    start, end = text.index("[[actors]]"), text.index("[[documents]]")
+    start, end = text.index("\n[[actors]]"), text.index("\n[[documents]]")
     inline = (
         'actors = [\n  { id = "ap", name = "Bærum Arbeiderparti", short_name = "Ap", kind = "party", color = "#C8102E", group = "baerum" },\n'
         '  # Rødt\n  { id = "r", name = "Rødt Bærum", short_name = "Rødt", kind = "party", color = "#6B1A2B", group = "baerum" },\n'
         '  { id = "baerum", name = "Bærum kommune", short_name = "Kommunen", kind = "municipality", color = "#1F5A7A", group = "baerum" },\n]\n\n'
     )
-    text = text[: text.index("[dataset]")] + inline + text[text.index("[dataset]") : start] + text[end:]
+    dataset = text.index("\n[dataset]")
+    text = text[:dataset] + "\n" + inline + text[dataset:start] + text[end:]
     manifest.write_text(text, encoding="utf-8")
     assert _documents(seeds) == _documents(SEEDS)
     _edit(manifest, 'color = "#6B1A2B"', 'color = "red"')
@@ -244,7 +250,7 @@ def test_entries_as_inline_tables_are_found_with_their_lines(seeds):
         ('layout = "web_bullets"', 'layout = "web_bullets"\nbullets = "►"', "bullets = ", r"document 'ap-web-naering': bullets must be a list of strings, not the string '►'"),
         ('layout = "web_bullets"', 'layout = "web_bullets"\nline_numbers = "middle"', "line_numbers = ", r"document 'ap-web-naering': line_numbers 'middle' is not one of start, end, none"),
         ('layout = "web_bullets"', 'layout = "web_bullets"\nignore_lines = [true]', "ignore_lines = ", r"document 'ap-web-naering': ignore_lines must be a list of strings; item 1 is the boolean True"),
-        ('layout = "web_bullets"', 'layout = "web_bullets"\nend_at = ["  "]', "end_at = ", r"document 'ap-web-naering': end_at item 1 is empty \(it would match every line\)"),
+        ('end_at = ["Er du enig med"]', 'end_at = ["  "]', "end_at = ", r"document 'ap-web-naering': end_at item 1 is empty \(it would match every line\)"),
         ('layout = "web_bullets"', 'layuot = "web_bullets"', "layuot", r"document 'ap-web-naering': unknown key 'layuot'\n  hint: known keys: id, file, actor"),
         ('sha256 = "c57462e5', 'sha256 = "xyz"\n# sha256 = "c57462e5', 'sha256 = "xyz"', r"document 'ap-web-naering': sha256 'xyz' is not 64 hexadecimal digits"),
         ('color = "#C8102E"', "color = 0xC8102E", "color = ", r"actor 'ap': color must be a string, not the integer 13111342"),
@@ -410,13 +416,13 @@ def test_editorial_relation_mistakes(seeds, previous, row, expected):
 
 
 @pytest.mark.parametrize("name", ["topic_overrides.csv", "relations.csv"])
-def test_editorial_file_encoding(seeds, previous, name):
+def test_editorial_file_encoding(seeds, previous, built, name):
     """A BOM (a spreadsheet's 'CSV UTF-8') is accepted; a cp1252 byte is named with its line."""
     path = seeds / name
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     result = run_build(seeds, seeds / "dp", seeds / "out", "--no-report")
     assert result.returncode == 0, result.stderr
-    assert (seeds / "dp" / "data" / "relations.csv").read_bytes() == (ROOT / "datapackage" / "data" / "relations.csv").read_bytes()
+    assert (seeds / "dp" / "data" / "relations.csv").read_bytes() == (built.paths.package / "data" / "relations.csv").read_bytes()
     text = path.read_bytes().decode("utf-8-sig")
     path.write_bytes(text.encode("cp1252"))
     line = next(n for n, row in enumerate(text.splitlines(), 1) if re.search("[æøåÆØÅ–«»]", row))
@@ -500,6 +506,71 @@ def test_output_folder_not_writable(seeds, tmp_path):
     _fails(run_build(seeds, tmp_path / "dp", blocker / "build"), r"a-file: cannot write here")
 
 
+def _file_size_limit(limit: int):
+    """A child whose files cannot grow past `limit` bytes: a write fails with EFBIG, as on a full disk."""
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the kernel kills the writer instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limited
+
+
+def test_a_failed_write_is_one_message(seeds, previous):
+    """An OSError while writing (a full disk, a file size limit) is one line; nothing is published."""
+    before = _snapshot(*previous)
+    command = [sys.executable, "-m", "publish", "build", "--seeds", str(seeds), "--package", str(previous[0]), "--out", str(previous[1])]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, preexec_fn=_file_size_limit(100_000))
+    assert result.returncode == 2
+    _fails(
+        result,
+        r"^error: \S*datapackage or \S*build: File too large.*; no output was changed\n  hint: free some space or choose another folder$",
+    )
+    _untouched(before, *previous)
+
+
+HELPER_DIES = '''
+import os
+import sys
+
+import publish.package
+
+
+def die(*args):
+    """The helper's job: the process ends at once, as when the kernel kills it for memory."""
+    os._exit(9)
+
+
+if __name__ == "__main__":
+    publish.package.validate_package = die
+    from publish.cli import main
+
+    sys.exit(main(sys.argv[1:]))
+'''
+
+
+def test_a_helper_that_dies_is_one_message(seeds, previous, tmp_path):
+    script = tmp_path / "helper_dies.py"
+    script.write_text(HELPER_DIES)
+    before = _snapshot(*previous)
+    args = ["build", "--seeds", str(seeds), "--package", str(previous[0]), "--out", str(previous[1]), "--no-report"]
+    result = subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 2
+    _fails(
+        result,
+        r"^error: the helper process stopped \(exit code 9\); no output was changed\n"
+        r"  hint: run the build again; if it recurs, the machine may be out of memory$",
+    )
+    _untouched(before, *previous)
+
+
 def test_interrupted_build_leaves_previous_outputs(seeds, previous):
     before = _snapshot(*previous)
     command = [sys.executable, "-m", "publish", "build", "--seeds", str(seeds), "--package", str(previous[0]), "--out", str(previous[1])]
@@ -567,3 +638,191 @@ def test_interrupted_workbook_discards_its_open_sheets(seeds, previous, tmp_path
     assert result.stderr.strip().endswith("interrupted: no output was changed"), result.stderr
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
     _untouched(before, *previous)
+
+
+# ---- publish validate: untrusted by default ----------------------------------------------------------
+
+
+def _validate(package: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "publish", "validate", str(package), *extra], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path) -> Path:
+    """A private copy of the committed data package to break."""
+    target = tmp_path / "pakke"
+    shutil.copytree(ROOT / "datapackage", target)
+    return target
+
+
+def _set_path(package: Path, resource: str, value: str) -> None:
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    next(r for r in descriptor["resources"] if r["name"] == resource)["path"] = value
+    (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/etc/passwd", "../secret.csv", "data/../../secret.csv", "http://127.0.0.1:9/actors.csv", "file:///etc/passwd", "data/lenke.csv"],
+    ids=["absolute", "parent", "dot-dot-inside", "remote", "file-url", "symlink-out"],
+)
+def test_validate_reads_nothing_outside_the_package(package_copy, path):
+    """An untrusted package may not make the validator read a local file elsewhere or fetch a URL."""
+    (package_copy.parent / "secret.csv").write_text("actor_id,name\nhemmelig,Hemmelig linje\n")
+    (package_copy / "data" / "lenke.csv").symlink_to(package_copy.parent / "secret.csv")
+    _set_path(package_copy, "actors", path)
+    result = _validate(package_copy)
+    assert result.returncode == 2 and result.stdout == ""
+    message = _fails(
+        result,
+        rf"^error: \S*pakke/datapackage.json: resource 'actors': path '{re.escape(path)}' is not a file inside the package folder\n"
+        r"  hint: an untrusted package is read only inside its folder; add --trusted for a package you trust$",
+    )
+    assert "Hemmelig" not in message and "root:" not in message
+
+
+def test_validate_trusted_reads_what_the_package_names(package_copy):
+    """--trusted is the way to validate a package that names files elsewhere."""
+    shutil.copy(package_copy / "data" / "actors.csv", package_copy.parent / "actors.csv")
+    _set_path(package_copy, "actors", str(package_copy.parent / "actors.csv"))
+    result = _validate(package_copy, "--trusted")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.endswith("pakke/datapackage.json: 0 errors\n")
+
+
+def test_validate_rejects_a_remote_profile(package_copy):
+    descriptor = json.loads((package_copy / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["$schema"] = "http://127.0.0.1:9/profile.json"
+    (package_copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    _fails(_validate(package_copy), r"the package: \$schema 'http://127.0.0.1:9/profile.json' is not a file inside the package folder")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"name": "x",\n "resources": [\n', r"datapackage.json:3: not valid JSON: Expecting value \(column 1\)"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", r"datapackage.json: not valid UTF-8: byte at offset 0"),
+        (b'["a list"]\n', r"datapackage.json: not a data package: no list of resources"),
+        (b"", r"datapackage.json:1: not valid JSON: Expecting value \(column 1\)"),
+    ],
+    ids=["truncated", "binary", "a-list", "empty"],
+)
+def test_validate_corrupt_descriptor(package_copy, content, expected):
+    (package_copy / "datapackage.json").write_bytes(content)
+    _fails(_validate(package_copy / "datapackage.json"), r"^error: \S*pakke/" + expected)
+
+
+# ---- publish diff ----------------------------------------------------------------------------------------
+
+
+DIFF_V1, DIFF_V2 = ROOT / "tests" / "fixtures" / "diff" / "v1", ROOT / "tests" / "fixtures" / "diff" / "v2"
+
+
+def _diff(old: Path, new: Path, *extra: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "publish", "diff", str(old), str(new), *extra]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def version(tmp_path: Path) -> Path:
+    target = tmp_path / "v2"
+    shutil.copytree(DIFF_V2, target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("file_name", "content", "expected"),
+    [
+        (
+            "pledges.csv",
+            "pledge_id,actor,tekst\nap-1,ap,x\n",
+            r"pledges.csv:1: lacks the column 'actor_id' \(has pledge_id, actor, tekst\)",
+        ),
+        ("pledges.csv", "", r"pledges.csv:1: empty file: no header row"),
+        ("pledges.csv", b"\x89PNG\r\n\x1a\n\x00\x00\xff", r"pledges.csv: not valid UTF-8 at byte 0"),
+        ("pledges.csv", "pledge_id,actor_id,document_id,section_id,text\nap-1,ap\n", r"pledges.csv:2: row has 2 fields, the header 5"),
+        ("pledge_topics.csv", "pledge_id,topic\n", r"pledge_topics.csv:1: lacks the column 'topic_id'"),
+        ("pledges.csv", 'pledge_id,actor_id,document_id,section_id,text\nap-1,ap,d,s,"aldri slutt\n', r"pledges.csv:2: not a CSV table"),
+    ],
+    ids=["wrong-columns", "empty", "binary", "short-row", "wrong-topic-columns", "unclosed-quote"],
+)
+def test_diff_of_a_broken_package(version, file_name, content, expected):
+    path = version / "data" / file_name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    _fails(_diff(DIFF_V1, version), r"^error: \S*v2/data/" + expected)
+
+
+def test_diff_across_versions_without_source_count(version):
+    """A package from before `source_count` (or with columns added since) still compares."""
+    path = version / "data" / "pledges.csv"
+    rows = [line.split(",") for line in path.read_text(encoding="utf-8").splitlines()]
+    width = rows[0].index("source_count")
+    path.write_text("\n".join(",".join(r[:width] + r[width + 1 :] + ["ny"]) for r in rows) + "\n", encoding="utf-8")
+    result = _diff(DIFF_V1, version)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("1 added, 1 removed, 2 changed\n")
+
+
+def test_diff_csv_into_a_missing_folder(tmp_path):
+    target = tmp_path / "mangler" / "endringer.csv"
+    _fails(
+        _diff(DIFF_V1, DIFF_V2, "--csv", str(target)),
+        rf"^error: {re.escape(str(target))}: no folder \S*mangler to write into\n  hint: create the folder first",
+    )
+
+
+def test_diff_csv_on_a_full_disk():
+    """/dev/full answers every write with ENOSPC, as a full disk does."""
+    _fails(_diff(DIFF_V1, DIFF_V2, "--csv", "/dev/full"), r"^error: /dev/full: No space left on device\n  hint: free some space")
+
+
+def test_diff_neutralises_formulas_and_terminal_escapes(version, tmp_path):
+    """A package's texts reach neither a spreadsheet as formulas nor the terminal as escape sequences."""
+    path = version / "data" / "pledges.csv"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("Bygge flere sykkelveier.", '"=HYPERLINK(""http://x"",""klikk"")"').replace(
+        "Sikre løpende barnehageopptak, hele året.", "Sikre løpende barnehageopptak\x1b[2J\x1b]0;tittel\x07, hele året."
+    )
+    path.write_text(text, encoding="utf-8")
+    result = _diff(DIFF_V1, version, "--csv", str(tmp_path / "endringer.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "    → Sikre løpende barnehageopptak\\x1b[2J\\x1b]0;tittel\\x07, hele året.  [ap-0000000001 → ap-0000000001]\n" in result.stdout
+    assert '  + =HYPERLINK("http://x","klikk")  [ap-0000000004]\n' in result.stdout
+    rows = (tmp_path / "endringer.csv").read_text(encoding="utf-8").splitlines()
+    assert 'added,ap,samferdsel,,ap-0000000004,,"\'=HYPERLINK(""http://x"",""klikk"")"' in rows
+
+
+# ---- neutralised outputs ---------------------------------------------------------------------------------
+
+
+def test_formulas_and_markdown_in_the_seeds_are_neutralised(seeds, tmp_path):
+    """A pledge that starts like a formula is written with a ' in front (and read back without it);
+    a document title with table, link and HTML syntax leaves the README's tables whole."""
+    path = seeds / AP_WEB
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(" • Øke grunnbemanningen.", ' • =HYPERLINK("http://x","Øke grunnbemanningen.")'),
+        encoding="utf-8",
+    )
+    _unpin(seeds, AP_WEB)
+    _edit(seeds / MANIFEST, 'title = "Arbeid (nettside)"', 'title = "Arbeid | [klikk](http://x) <script>alert(1)</script>\\n# ny"')
+    result = run_build(seeds, tmp_path / "dp", tmp_path / "out", "--no-report")
+    assert result.returncode == 0, result.stderr
+    data = tmp_path / "dp" / "data"
+    assert ',"\'=HYPERLINK(""http://x"",""Øke grunnbemanningen."")",' in (data / "pledges.csv").read_text(encoding="utf-8")
+    import polars as pl
+
+    from publish.package import restore
+
+    texts = restore(pl.read_csv(data / "pledges.csv", infer_schema=False))["text"].to_list()
+    assert '=HYPERLINK("http://x","Øke grunnbemanningen.")' in texts
+    readme = (tmp_path / "dp" / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `ap-web-arbeid` |"))
+    assert row == (
+        r"| `ap-web-arbeid` | ap | Arbeid \| \[klikk\](http://x) &lt;script&gt;alert(1)&lt;/script&gt; # ny | 2023 | `"
+        + hashlib.sha256((seeds / AP_WEB).read_bytes()).hexdigest()[:16]
+        + "…` |"
+    )
+    assert "remove the first `'` of every cell that matches the regular expression `^'+[=+\\-@\\t\\r]`" in readme
