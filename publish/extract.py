@@ -20,7 +20,7 @@ from publish.text import is_pledge_lead_in
 # headings 62 ("Inkludere flere i arbeidslivet: Ingen skal stå utenfor" and numbered ones);
 # wrapped text lines run 40-110 characters.
 MAX_HEADING_CHARS = 64
-_NUMBERED_HEADING = re.compile(r"^(?P<num>\d+(?:\.\d+)*|[A-Z]\d+[a-z]?)\.?\s+\S")
+_NUMBERED_HEADING = re.compile(r"^(?P<num>\d+(?:\. ?\d+)*|[A-Z]\d+[a-z]?)\.?\s+\S")  # "3.4", "3. 10" (a PDF's spacing), "C1"
 _SENTENCE_END = (".", ",", ";", "!", "?")
 _PARAGRAPH_END = (".", "!", "?", ":", "»", '"', ")")
 # A line-end hyphen before these words is a suspended compound ("helse- og omsorg"), not a split word.
@@ -70,8 +70,8 @@ def join_lines(parts: list[str]) -> str:
     'de viktige FACT-teamene'
     >>> join_lines(["utslipp fra vare-", "og tungtransport"])
     'utslipp fra vare- og tungtransport'
-    >>> join_lines(["for LHBTI+-", "personer og brenning/", "skjending"])
-    'for LHBTI+-personer og brenning/skjending'
+    >>> join_lines(["for LHBTI+-", "personer og brenning/", "skjending i tråd med 1,5-", "gradersmålet"])
+    'for LHBTI+-personer og brenning/skjending i tråd med 1,5-gradersmålet'
     """
     text = ""
     for raw in parts:
@@ -80,14 +80,18 @@ def join_lines(parts: list[str]) -> str:
             text = part
         elif _split_word(text, part):
             text = text[:-1] + part
-        elif text.endswith("/") or (text.endswith("-") and not text[-2:-1].isalnum() and part[:1].islower()):
-            text = text + part  # "brenning/" + "skjending", "LHBTI+-" + "personer"
+        elif text.endswith("/") or (text.endswith("-") and not text[-2:-1].isalpha() and part[:1].islower() and not _conjunction(part)):
+            text = text + part  # "brenning/" + "skjending", "LHBTI+-" + "personer", "1,5-" + "gradersmålet"
         elif text.endswith("-") and text[-2:-1].isalpha() and part[:1].isalpha():
             glue = " " if part.split(" ", 1)[0] in _CONJUNCTIONS else ""
             text = text + glue + part
         else:
             text = text + " " + part
     return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text).strip())
+
+
+def _conjunction(part: str) -> bool:
+    return part.split(" ", 1)[0] in _CONJUNCTIONS
 
 
 def _split_word(text: str, following: str) -> bool:
@@ -154,8 +158,11 @@ class _Reader:
     # -- one content line ----------------------------------------------------------------
     def _step(self, index: int, line: Line) -> int:
         text = line.text
-        if line.heading:
+        if line.heading and not is_pledge_lead_in(text):
             self._heading(text, line, line.heading)
+            return index + 1
+        if line.heading:  # a Markdown heading that is a lead-in ("### For yrkesfagene vil Gamle Oslo Venstre")
+            self._lead_in(index, line)
             return index + 1
         if _GOAL_MARKER.match(text) and is_pledge_lead_in(text):
             return self._goal_block(index)
@@ -192,6 +199,8 @@ class _Reader:
         marker = line.marker
         if marker is None or marker.kind != "numbered" or not marker.dotted:
             return False
+        if re.match(r"\d{1,2}\s+\S", line.text) and _heading_like(f"{marker.prefix} {line.text}"):
+            return True  # "3. 10 Oppdrett og havbruk": a section number printed with a space
         if self.previous == "leadin" or (self.item is not None and self._previous_number() == (marker.number or 0) - 1):
             return False
         following = self._next_content(index + 1)
@@ -288,6 +297,8 @@ class _Reader:
             return False  # a pull quote, a new text block or a lead-in, not the wrapped item
         if _NOTE.match(line.text):
             return False  # "*Les mer om …": a note after the list
+        if self.gap and self.layout.markdown:
+            return False  # in Markdown a paragraph after a blank line is not the list item's (CommonMark)
         if not line.text[:1].isupper():
             return True
         if not self.gap:
@@ -333,8 +344,8 @@ class _Reader:
     def _heading_at(self, index: int) -> tuple[str, int] | None:
         line = self.lines[index]
         following = self.lines[index + 1] if index + 1 < len(self.lines) else None
-        if not self._heading_may_open(line, following) or not _heading_like(line.text):
-            return None
+        if not self._heading_may_open(line, following) or not _heading_like(line.text) or is_pledge_lead_in(line.text):
+            return None  # a lead-in printed apart from its list ("Partiet Sentrum vil") is no heading
         if self.bare_items and not self._bare_heading(index):
             return None
         if following is None or following.blank or not following.text[:1].islower():
@@ -361,6 +372,9 @@ class _Reader:
         """In text without paragraph breaks, a short line before a new paragraph is a heading even after a full line."""
         if self.layout.paragraph_breaks or self.bare_items or following is None or following.blank or is_item(following):
             return False
+        before = self.last_line
+        if before is not None and self.item is None and not before.text.endswith(_PARAGRAPH_END):
+            return False  # prose whose sentence runs on ("… hvordan vi organisere" / "Norge")
         opens = following.full or following.text.endswith(":") or is_pledge_lead_in(following.text) or _heading_like(following.text)
         return opens and following.text[:1].isupper() and line.length <= _SHORT_HEADING_SHARE * self.layout.width
 

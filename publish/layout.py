@@ -52,7 +52,8 @@ SUB_GLYPHS = "o○◦"
 # A glyph that is also a letter or punctuation needs a space after it ("-2029" is no bullet); a page
 # footer "- 18 -" is removed as furniture before markers are looked for.
 _NEEDS_SPACE = set("*+–—-o")
-_NUMBERED = re.compile(r"^(?:\((?P<paren>\d{1,2})\)|(?P<num>\d{1,2})(?P<sep>[.)]))\s+(?=\S)")
+# "1 7." is 17 with its digits drawn apart by the PDF's font.
+_NUMBERED = re.compile(r"^(?:\((?P<paren>\d{1,2})\)|(?P<num>\d{1,2}|\d \d(?=[.)]))(?P<sep>[.)]))\s+(?=\S)")
 _LETTERED = re.compile(r"^\(?(?P<letter>[a-zæøå]|[ivx]{1,4})\)\s+(?=\S)")
 
 
@@ -91,7 +92,7 @@ def split_marker(text: str, extra_glyphs: tuple[str, ...] = ()) -> tuple[Marker 
             return Marker("bullet", sub=first in SUB_GLYPHS, prefix=first), rest
     numbered = _NUMBERED.match(text)
     if numbered:
-        number = int(numbered.group("paren") or numbered.group("num"))
+        number = int((numbered.group("paren") or numbered.group("num")).replace(" ", ""))
         prefix = numbered.group().strip()
         return Marker("numbered", number=number, dotted=numbered.group("sep") == ".", prefix=prefix), text[numbered.end() :].strip()
     lettered = _LETTERED.match(text)
@@ -111,18 +112,27 @@ _MAX_STEP = 3
 _LINE_NUMBER_SHARE = 0.5
 
 
-def _candidates(raw: str, side: str) -> list[int]:
-    """Numbers a line might print as its line number: for glued digits ('det56') every suffix."""
+def _candidates(raw: str, side: str) -> tuple[list[int], list[int]]:
+    """Numbers a line might print as its line number: those that may start a sequence, and those
+    that may only continue one.
+
+    Glued to a word ('det56'), every suffix may start one (the shortest that continues wins). After
+    a space the whole number may; its suffixes only continue a sequence already running (a page
+    number glued to the line number: "Innledning 37" is page 3, line 7), so a page number alone
+    ("14") never starts one from the suffixes of the lines after it.
+    """
     if side == "end":
         match = _TRAILING_DIGITS.search(raw)
         if not match:
-            return []
+            return [], []
         digits = match.group(1)
         glued = match.start() > 0 and not raw[match.start() - 1].isspace()
-        suffixes = [digits[i:] for i in range(len(digits) - 1, -1, -1)] if glued else [digits]
-        return [int(s) for s in suffixes if not s.startswith("0")]
+        suffixes = [int(digits[i:]) for i in range(len(digits) - 1, 0, -1) if digits[i] != "0"]
+        if glued:
+            return [*suffixes, int(digits)], []
+        return [int(digits)], suffixes
     match = _LEADING_DIGITS.match(raw)
-    return [int(match.group(1))] if match else []
+    return ([int(match.group(1))] if match else []), []
 
 
 def printed_numbers(lines: list[str], side: str) -> list[int | None]:
@@ -137,20 +147,21 @@ def printed_numbers(lines: list[str], side: str) -> list[int | None]:
     options = [_candidates(raw, side) for raw in lines]
     result: list[int | None] = [None] * len(lines)
     previous: int | None = None
-    for index, candidates in enumerate(options):
-        chosen = next((c for c in candidates if previous is not None and previous < c <= previous + _MAX_STEP), None)
+    for index, (starting, continuing_only) in enumerate(options):
+        in_sequence = [c for c in [*starting, *continuing_only] if previous is not None and previous < c <= previous + _MAX_STEP]
+        chosen = in_sequence[0] if in_sequence else None
         if chosen is None:  # the longest that continues: glued digits ("…114") also hold "14" and "4"
-            chosen = next((c for c in reversed(candidates) if _continues(options, index, c)), None)
+            chosen = max((c for c in starting if _continues(options, index, c)), default=None)
         if chosen is not None:
             result[index] = previous = chosen
     return result
 
 
-def _continues(options: list[list[int]], index: int, start: int) -> bool:
+def _continues(options: list[tuple[list[int], list[int]]], index: int, start: int) -> bool:
     """True when the next two lines that carry numbers continue a sequence from `start`."""
     expected, seen = start, 0
-    for candidates in options[index + 1 : index + 8]:
-        hit = next((c for c in candidates if expected < c <= expected + _MAX_STEP), None)
+    for starting, _ in options[index + 1 : index + 8]:
+        hit = next((c for c in starting if expected < c <= expected + _MAX_STEP), None)
         if hit is not None:
             expected, seen = hit, seen + 1
             if seen == 2:
@@ -225,6 +236,9 @@ def markdown_inline(text: str) -> str:
 _PAGE_NUMBER = re.compile(
     r"^(?:[-–—]\s*)?\d{1,4}(?:\s*[-–—])?(?:\s+\d{1,4})?$|^(?:side|page|s\.)\s*\d*\s*(?:av|of|/)?\s*\d*(?:\s+\d{1,4})*$", re.I
 )
+# A table of contents line: dot leaders, then the page ("Innledning ........ 5", "Osloskolen . . . 49").
+_CONTENTS_LINE = re.compile(r"(?:\.\s?){3,}\s*\d+\s*$")
+_ENDS_IN_NUMBER = re.compile(r"\D\s\d{1,3}\s*$")
 _CREDIT = re.compile(r"^(?:foto|photo|ill(?:ustrasjon)?|bilde)\s*[:.]\s*\S.{0,60}$|^[A-Z0-9.-]+\.(?:COM|NO|NET|ORG)$", re.I)
 # A line repeated at a page's edge (its first or last lines) on this many pages is a running header
 # or footer; lead-ins and headings never repeat at the same place on three pages of the corpus.
@@ -233,6 +247,9 @@ _EDGE_LINES = 3
 # Without page breaks, a repeated line with a changing number is furniture only if it is this short
 # (headers and footers of the corpus: 15-45 characters; a repeated sentence is longer).
 _RUNNING_MAX_CHARS = 80
+# A header glued to the end of a line is looked for only if it has this many characters (with its
+# number): a short one ("sv.no 5") could be the end of a sentence.
+_GLUED_HEADER_MIN_CHARS = 20
 
 
 def _furniture_key(text: str) -> str:
@@ -267,10 +284,60 @@ def numbered_running_lines(texts: list[str]) -> set[int]:
             keyed.setdefault(_furniture_key(stripped), []).append(index)
     running: set[int] = set()
     for indexes in keyed.values():
-        numbers = {re.findall(r"\d+", texts[i])[-1] for i in indexes}
+        numbers = {tuple(re.findall(r"\d+", texts[i])) for i in indexes}
         if len(indexes) >= _RUNNING_MIN_PAGES and len(numbers) >= 2:
             running.update(indexes)
     return running
+
+
+def glued_running_tails(texts: list[str], running: set[int]) -> tuple[dict[int, str], set[int]]:
+    """Lines whose end is a running header glued on by text extraction, without it; and the lines
+    that are that header alone.
+
+    A header that stands alone at least once ("Arbeidsprogram for MDG 2025–2029 43") is looked for
+    at the end of other lines ("… på næringseiendom.Arbeidsprogram for MDG 2025–2029 50"); it counts
+    when it occurs three times or more with at least two page numbers.
+
+    >>> texts = ["Arbeidsprogram for MDG 2025–2029 43", "tekst.Arbeidsprogram for MDG 2025–2029 50", "x", "mer.Arbeidsprogram for MDG 2025–2029 51"]
+    >>> glued_running_tails(texts, set())
+    ({1: 'tekst.', 3: 'mer.'}, {0})
+    """
+    ending = [index for index, text in enumerate(texts) if re.search(r"\d\s*$", text) and index not in running]
+    standalone = {
+        _furniture_key(texts[i]) for i in ending if len(texts[i].strip()) <= _RUNNING_MAX_CHARS and not is_pledge_lead_in(texts[i])
+    }
+    tails: dict[int, str] = {}
+    alone: set[int] = set()
+    for key in sorted(standalone):
+        if not key.endswith("#") or len(key) < _GLUED_HEADER_MIN_CHARS:
+            continue
+        pattern = re.compile(r"\s*".join(re.escape(word).replace("\\#", "#").replace("#", r"\d+") for word in key.split()) + r"\s*$", re.I)
+        hits = {i: pattern.search(texts[i]) for i in ending}
+        hits = {i: m for i, m in hits.items() if m}
+        glued = {i: texts[i][: m.start()] for i, m in hits.items() if texts[i][: m.start()].strip()}
+        numbers = {re.findall(r"\d+", texts[i][m.start() :])[-1] for i, m in hits.items()}
+        if len(hits) >= _RUNNING_MIN_PAGES and len(numbers) >= 2 and len(glued) < len(hits):
+            tails.update(glued)
+            alone.update(i for i in hits if i not in glued)
+    return tails, alone
+
+
+# A page number glued to the next page's first line by text extraction: "13• styrke …", "17Vold i nære
+# relasjoner", "14HØYRES STORTINGSVALGPROGRAM". Digits glued to a bullet, or to a word of two or more
+# letters starting upper-case ("5G", "3D-printing" stay).
+_GLUED_PAGE_NUMBER = re.compile(r"^(\s*)\d{1,3}(?=[•●▪■·–—]|[A-ZÆØÅ][A-Za-zÆØÅæøå])")
+
+
+def unglue_page_number(text: str) -> tuple[str, bool]:
+    """A line without the page number glued to its start, and whether there was one.
+
+    >>> unglue_page_number("13• styrke kapasiteten"), unglue_page_number("5G-nettet skal bygges ut")
+    (('• styrke kapasiteten', True), ('5G-nettet skal bygges ut', False))
+    """
+    found = _GLUED_PAGE_NUMBER.match(text)
+    if not found:
+        return text, False
+    return found.group(1) + text[found.end() :], True
 
 
 def is_page_number(text: str) -> bool:
@@ -281,6 +348,26 @@ def is_page_number(text: str) -> bool:
     """
     text = " ".join(text.split())
     return bool(text) and bool(_PAGE_NUMBER.match(text) or _CREDIT.match(text))
+
+
+def contents_lines(texts: list[str]) -> set[int]:
+    """Lines of a table of contents: those with dot leaders, and the entries printed without leaders
+    between them ("Kapittel 1 - Utdanning og oppvekst 4") that end in a page number.
+
+    >>> sorted(contents_lines(["Innhold", "Innledning 3", "Osloskolen . . . 4", "Læreren . . . 5", "Kapittel 2 - Miljø 6", "Tekst."]))
+    [1, 2, 3, 4]
+    """
+    found = {index for index, text in enumerate(texts) if _CONTENTS_LINE.search(text)}
+    content = [index for index, text in enumerate(texts) if text.strip()]
+    grown = bool(found)
+    while grown:  # entries without leaders may follow one another ("Innledning 3", "Kapittel 1 - … 4")
+        grown = False
+        for position, index in enumerate(content):
+            neighbours = content[max(0, position - 1) : position + 2]
+            if index not in found and _ENDS_IN_NUMBER.search(texts[index]) and any(n in found for n in neighbours):
+                found.add(index)
+                grown = True
+    return found
 
 
 # -- the layout and the lines the reader walks ------------------------------------------------
@@ -368,10 +455,20 @@ def read_layout(document: Document) -> tuple[Layout, list[Line]]:
     markdown = document.layout == "auto" and is_markdown(raw)
     side, numbers = _line_numbers(raw, document, forced, markdown)
     texts = [clean(_strip_number(r, n, side) if n is not None else r) for r, n in zip(raw, numbers, strict=True)]
+    pages = _pages(texts)
+    # Before page numbers glued to a line's start are removed: with them a running header changes its number.
+    running = running_lines(pages) if len(pages) >= _RUNNING_MIN_PAGES else numbered_running_lines(texts)
+    running |= contents_lines(texts)
+    if len(pages) < _RUNNING_MIN_PAGES:
+        tails, alone = glued_running_tails(texts, running)
+        running |= alone
+        texts = [tails.get(index, text) for index, text in enumerate(texts)]
+    glued = 0
+    if not markdown and side != "start":
+        ungluing = [unglue_page_number(text) for text in texts]
+        texts, glued = [text for text, _ in ungluing], sum(found for index, (_, found) in enumerate(ungluing) if index not in running)
     width = _width(texts)
     page_blocks = bool(forced.get("page_blocks", _has_blocks(texts, markdown, side)))
-    pages = _pages(texts)
-    running = running_lines(pages) if len(pages) >= _RUNNING_MIN_PAGES else numbered_running_lines(texts)
     glyphs = document.bullets
     lines, furniture = _content_lines(texts, numbers, side, markdown, page_blocks, running, glyphs, document)
     lines = _mark_full(lines, width)
@@ -380,7 +477,7 @@ def read_layout(document: Document) -> tuple[Layout, list[Line]]:
         line_numbers=side,
         page_blocks=page_blocks,
         pages=len(pages),
-        furniture=furniture,
+        furniture=furniture + glued,
         running=len(running),
         glyphs=tuple(sorted({line.marker.prefix for line in lines if line.marker and line.marker.kind == "bullet"})),
         numbered_items=sum(1 for line in lines if line.marker and line.marker.kind != "bullet"),
@@ -537,7 +634,10 @@ def _mark_full(lines: list[Line], width: int) -> list[Line]:
             continue
         if following is not None and not following.marker and not following.heading:
             word = following.text.split(" ", 1)[0]
-            limit = _FULL_SHARE * min(width, _local_width(lines, index))
+            # A sentence that ended is measured against the text's usual width: it ended its paragraph
+            # unless the next word could not have followed it on the line.
+            margin = width if line.text.endswith((".", "!", "?")) else min(width, _local_width(lines, index))
+            limit = _FULL_SHARE * margin
             marked[index] = dataclasses.replace(line, full=line.length + 1 + len(word) > limit)
         following = line
     return marked

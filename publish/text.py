@@ -25,22 +25,24 @@ _PLEDGE_LEAD_IN = re.compile(
     r"(?:\bvil(?:\s+\S+){0,6}"  # "... vil:", "vil Gamle Oslo Venstre:", "vil vi gjøre:", "vil kreve at:"
     rf"|\b{_PROMISE_VERB}(?:\s+(?:å|at|konkret|blant\s+annet|derfor|også))?"  # "... ønskjer å:", "X skal:"
     r"|\bå)\s*:$"  # "Våre strategier er å:"
-    rf"|^(?:\S+\s+){{0,5}}{_PROMISE_VERB}(?:\s+(?:konkret|blant\s+annet|derfor|også|dette))?\s*$",  # "SV vil", "X vil konkret"
+    rf"|^(?:\S+\s+){{0,5}}{_PROMISE_VERB}(?:\s+(?:konkret|blant\s+annet|derfor|også|dette))?\s*$"  # "SV vil", "X vil konkret"
+    r"|^(?:\S+\s+){1,7}vil(?:\s+(?-i:[A-ZÆØÅ])\S*){1,4}\s*$",  # "For yrkesfagene vil Gamle Oslo Venstre": the party's name after "vil"
     re.IGNORECASE,
 )
 # A lead-in without a colon is a short line; with one it may be a whole sentence.
-_MAX_LEAD_IN_WORDS = 8
+_MAX_LEAD_IN_WORDS = 12
 
 
 def is_pledge_lead_in(text: str) -> bool:
     """True when a lead-in line introduces promises.
 
     >>> [is_pledge_lead_in(t) for t in ("Bærum Arbeiderparti vil:", "SV vil", "Piratpartiet vil konkret:",
-    ...  "I Nedre Tøyen og Kampen vil Gamle Oslo Venstre:", "Dette vil vi gjøre:", "Vi ønskjer å:", "INP vil kreve at:")]
-    [True, True, True, True, True, True, True]
+    ...  "I Nedre Tøyen og Kampen vil Gamle Oslo Venstre:", "Dette vil vi gjøre:", "Vi ønskjer å:", "INP vil kreve at:",
+    ...  "For yrkesfagene vil Gamle Oslo Venstre")]
+    [True, True, True, True, True, True, True, True]
     >>> [is_pledge_lead_in(t) for t in ("En tredje boligsektor betyr:", "Helsehuset skal ha følgende kjerneoppgaver:",
-    ...  "Det er mange som vil ha en bolig i Bærum, og prisene stiger hvert år")]
-    [False, False, False]
+    ...  "Det er mange som vil ha en bolig i Bærum, og prisene stiger hvert år", "Derfor vil vi ha mer penger")]
+    [False, False, False, False]
     """
     text = text.strip()
     if not text.endswith(":") and len(text.split()) > _MAX_LEAD_IN_WORDS:

@@ -47,7 +47,8 @@ def _check(document: Document) -> None:
     extraction = extract(document)
     cited: dict[int, str] = {}
     for line in read_lines(document):  # items run together on one printed line share its number
-        cited[line.number] = f"{cited.get(line.number, '')} {line.text}"
+        marker = line.marker.prefix if line.marker else ""  # a numbered line may be read as text, number included
+        cited[line.number] = f"{cited.get(line.number, '')} {marker} {line.text}"
     previous_end = 0
     for item in extraction.items:
         start, end = item.lines[0].number, item.lines[-1].number
