@@ -459,6 +459,7 @@ def read_layout(document: Document) -> tuple[Layout, list[Line]]:
     # Before page numbers glued to a line's start are removed: with them a running header changes its number.
     running = running_lines(pages) if len(pages) >= _RUNNING_MIN_PAGES else numbered_running_lines(texts)
     running |= contents_lines(texts)
+    tails: dict[int, str] = {}
     if len(pages) < _RUNNING_MIN_PAGES:
         tails, alone = glued_running_tails(texts, running)
         running |= alone
@@ -478,7 +479,7 @@ def read_layout(document: Document) -> tuple[Layout, list[Line]]:
         page_blocks=page_blocks,
         pages=len(pages),
         furniture=furniture + glued,
-        running=len(running),
+        running=len(running) + len(tails),
         glyphs=tuple(sorted({line.marker.prefix for line in lines if line.marker and line.marker.kind == "bullet"})),
         numbered_items=sum(1 for line in lines if line.marker and line.marker.kind != "bullet"),
         heading_levels=len({line.heading for line in lines if line.heading}),
