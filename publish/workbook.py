@@ -6,6 +6,8 @@ The workbook is written in openpyxl's write-only mode: rows stream to disk as th
 does not grow with a sheet held whole (peak RSS of the 100x benchmark: 1948 MB -> 971 MB; the time is
 the same). Column widths and styles are therefore decided before a sheet's rows are written.
 Byte-identical between builds: document properties and zip entry times come from the data.
+No cell is cut: a comparison cell longer than Excel's 32,767 characters continues on the next row
+("Bolig (forts.)"), and any other text that long is an error (a pledge has at most 5,000).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from publish import schema
+from publish.errors import InputError
 from publish.sources import Corpus
 
 README_SHEET = "Les meg"
@@ -42,6 +45,8 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 LINK_FONT = Font(color="0563C1", underline="single")
+EXCEL_CELL_CHARS = 32_767  # the most characters an Excel cell holds; Excel cuts a longer text without a word
+CONTINUED = "(forts.)"  # the label of a comparison row that continues the row above
 # Where an id column links to the row of the table it names.
 LINKS = {"document_id": "documents", "actor_id": "actors", "section_id": "sections", "topic_id": "topics"}
 
@@ -52,7 +57,14 @@ def sheet_title(table: schema.Table) -> str:
 
 
 def write_text(cell: Cell, value) -> None:
-    """Store a value; text is always text, so "=HYPERLINK(...)" in a pledge never becomes a formula."""
+    """Store a value; text is always text, so "=HYPERLINK(...)" in a pledge never becomes a formula,
+    and never longer than a cell holds (Excel would cut it silently)."""
+    if isinstance(value, str) and len(value) > EXCEL_CELL_CHARS:
+        raise InputError(
+            "workbook.xlsx",
+            f"sheet {cell.parent.title!r}: a text of {len(value):,} characters begins {value[:40]!r}; an Excel cell holds {EXCEL_CELL_CHARS:,}",
+            hint="shorten it where it comes from (the manifest or the text)",
+        )
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
@@ -144,7 +156,8 @@ def _readme(sheet, styles: Styles, corpus: Corpus, frames: dict[str, pl.DataFram
         ("Arkfaner", ""),
         (
             COMPARISON_SHEET,
-            "Ett tema per rad, én kolonne per aktør: hva hver aktør lover om temaet. Kommunens egen politikk er utgangspunktet.",
+            "Ett tema per rad, én kolonne per aktør: hva hver aktør lover om temaet. Kommunens egen politikk er utgangspunktet. "
+            "Et tema med mer tekst enn en celle rommer (32 767 tegn) fortsetter på raden under, merket «(forts.)».",
         ),
     ]
     lines += [
@@ -161,7 +174,8 @@ def _readme(sheet, styles: Styles, corpus: Corpus, frames: dict[str, pl.DataFram
 
 
 def comparison_rows(frames: dict[str, pl.DataFrame]) -> tuple[list[str], list[list]]:
-    """Header and rows of the comparison: one row per topic, one column per actor, plus counts."""
+    """Header and rows of the comparison: one row per topic, one column per actor, plus counts; a
+    topic whose pledges fill more than a cell goes on in rows labelled "(forts.)"."""
     actors = frames["actors"].sort(pl.col("kind") == "municipality", "actor_id")
     rank1 = frames["pledge_topics"].filter(pl.col("rank") == 1).select("pledge_id", "topic_id")
     pledges = frames["pledges"].filter(pl.col("kind") != "context").join(rank1, on="pledge_id").sort("document_id", "line_start")
@@ -170,16 +184,32 @@ def comparison_rows(frames: dict[str, pl.DataFrame]) -> tuple[list[str], list[li
     rows: list[list] = []
     totals = [0] * actors.height
     for topic in frames["topics"].sort("order").iter_rows(named=True):
-        row: list = [topic["label"]]
+        cells: list[list[str]] = []
         for index, actor in enumerate(actors.iter_rows(named=True)):
             texts = pledges.filter(pl.col("topic_id") == topic["topic_id"], pl.col("actor_id") == actor["actor_id"])["text"].to_list()
             totals[index] += len(texts)
-            row.append("\n".join(f"• {t}" for t in texts))
+            cells.append(_cells([f"• {t}" for t in texts]))
         on_topic = relations.filter(pl.col("topic_id") == topic["topic_id"])
-        row += [on_topic.filter(pl.col("relation") == "agree").height, on_topic.filter(pl.col("relation") == "disagree").height]
-        rows.append(row)
+        counts = [on_topic.filter(pl.col("relation") == "agree").height, on_topic.filter(pl.col("relation") == "disagree").height]
+        for part in range(max(len(c) for c in cells) if cells else 1):
+            label = topic["label"] if part == 0 else f"{topic['label']} {CONTINUED}"
+            rows.append([label] + [c[part] if part < len(c) else "" for c in cells] + (counts if part == 0 else [None, None]))
     rows.append(["Antall løfter"] + totals + [relations.filter(pl.col("relation") == k).height for k in ("agree", "disagree")])
     return header, rows
+
+
+def _cells(lines: list[str]) -> list[str]:
+    """Lines joined into as few cells as hold them whole (at most EXCEL_CELL_CHARS each).
+
+    >>> [len(c) for c in _cells(["x" * 20_000, "y" * 13_000, "z" * 5])]
+    [20000, 13006]
+    """
+    cells: list[str] = [""]
+    for line in lines:
+        if cells[-1] and len(cells[-1]) + 1 + len(line) > EXCEL_CELL_CHARS:
+            cells.append("")
+        cells[-1] = f"{cells[-1]}\n{line}" if cells[-1] else line
+    return cells
 
 
 def _actor_heading(actor: dict) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import re
 import resource
 import shutil
@@ -15,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from tests.conftest import ROOT, SEEDS
@@ -637,6 +639,135 @@ def test_interrupted_workbook_discards_its_open_sheets(seeds, previous, tmp_path
     assert result.returncode == 130
     assert result.stderr.strip().endswith("interrupted: no output was changed"), result.stderr
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    _untouched(before, *previous)
+
+
+# ---- bounded work --------------------------------------------------------------------------------------
+
+
+def _add_bullets(seeds: Path, count: int, variants: bool) -> None:
+    """A web page of `count` bullets for Ap: rewordings of the seeds' bullets (words swapped, so many
+    near-duplicates), or distinct texts of 6-14 words drawn from the seeds' words."""
+    rng = random.Random(14)
+    texts = [(seeds / d).read_text(encoding="utf-8") for d in sorted((seeds / "texts").iterdir())]
+    words = [w for text in texts for w in re.findall(r"[^\W\d_]{2,}", text)]
+    bases = [re.sub(r"\s+\d+\s*$", "", line.strip(" •")) for text in texts for line in text.splitlines() if line.strip().startswith("•")]
+    lines = ["Side", "", "Bærum Arbeiderparti vil:", ""]
+    for _ in range(count):
+        if variants:
+            text = " ".join(rng.choice(words) if rng.random() < 0.3 else w for w in rng.choice(bases).split())
+        else:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(6, 14))).capitalize() + "."
+        lines.append(f" • {text}")
+    (seeds / "texts" / "mange.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with (seeds / MANIFEST).open("a", encoding="utf-8") as handle:
+        handle.write(
+            '\n[[documents]]\nid = "mange"\nfile = "texts/mange.txt"\nactor = "ap"\ntitle = "Mange"\nkind = "web_page"\nrights = "x"\n'
+        )
+
+
+def _tables_counting(seeds: Path, monkeypatch) -> tuple[dict, int, int]:
+    """The foundation tables of `seeds`, the number of items and the texts rapidfuzz compared."""
+    from publish import extract, sources, tables
+
+    corpus = sources.load_corpus(seeds)
+    extractions = {d.document_id: extract.extract(d) for d in corpus.documents}
+    compared = 0
+    search = tables.process.extract
+
+    def counting(query, choices, **options):
+        nonlocal compared
+        compared += len(choices)
+        return search(query, choices, **options)
+
+    monkeypatch.setattr(tables.process, "extract", counting)
+    frames = tables.build_tables(corpus, extractions)
+    monkeypatch.setattr(tables.process, "extract", search)
+    return frames, sum(len(e.items) for e in extractions.values()), compared
+
+
+def test_duplicate_matching_merges_as_comparing_every_pair(seeds, monkeypatch):
+    """The index finds exactly the merges that comparing each text with every earlier one finds."""
+    from publish import tables
+
+    _add_bullets(seeds, 4_000, variants=True)
+    indexed, items, compared = _tables_counting(seeds, monkeypatch)
+    monkeypatch.setattr(tables._Known, "_pool", lambda known, candidate: list(range(len(known.candidates))))
+    every_pair, _, compared_every_pair = _tables_counting(seeds, monkeypatch)
+    for name in ("pledges", "pledge_sources"):
+        assert indexed[name].equals(every_pair[name]), name
+    assert indexed["pledge_sources"].filter(pl.col("match") == "near").height > 100  # the case has near-duplicates
+    assert compared * 100 < compared_every_pair, (compared, compared_every_pair, items)
+
+
+def test_duplicate_matching_is_bounded(seeds, monkeypatch):
+    """16,000 distinct bullets for one actor: a few comparisons per text (comparing with every earlier
+    text would take 8,000 on average; 100,000 bullets took more than ten minutes that way)."""
+    _add_bullets(seeds, 16_000, variants=False)
+    frames, items, compared = _tables_counting(seeds, monkeypatch)
+    assert frames["pledges"].height > 16_000
+    assert compared < 10 * items, compared / items
+
+
+def test_a_runaway_pledge_is_named(seeds, previous):
+    """A list item longer than any pledge (a list whose end was missed) stops with its line."""
+    path = seeds / "texts" / "ap-baerum-program-2023-2027.txt"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    start = next(n for n, line in enumerate(lines) if line.startswith("• Styrke jordmordekningen"))
+    lines[start + 2 : start + 3] = [f"jordmor {'under oppfølgingen i svangerskapet ' * 3}  25 " for _ in range(60)]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _unpin(seeds, "texts/ap-baerum-program-2023-2027.txt")
+    before = _snapshot(*previous)
+    _fails(
+        run_build(seeds, *previous),
+        rf"^error: \S*ap-baerum-program-2023-2027.txt:{start + 1}: a list item of [\d,]+ characters; a pledge has at most 5,000\n"
+        r"  hint: a list marker or the end of the list is probably missing here$",
+    )
+    _untouched(before, *previous)
+
+
+def test_items_before_any_heading_stand_under_the_document_title(seeds, tmp_path):
+    """A text without headings gives a valid package: its items' section is the document itself."""
+    _add_bullets(seeds, 20, variants=False)
+    result = run_build(seeds, tmp_path / "dp", tmp_path / "out", "--no-report")
+    assert result.returncode == 0, result.stderr
+    sections = pl.read_csv(tmp_path / "dp" / "data" / "sections.csv").filter(pl.col("document_id") == "mange")
+    assert sections.select("title", "level", "line_start", "parent_section_id").rows() == [("Mange", 1, 1, None)]
+    pledges = pl.read_csv(tmp_path / "dp" / "data" / "pledges.csv").filter(pl.col("document_id") == "mange")
+    assert pledges.height == 20 and pledges["section_id"].unique().to_list() == sections["section_id"].to_list()
+
+
+def test_the_workbook_cuts_no_cell(seeds, tmp_path):
+    """A topic whose pledges fill more than an Excel cell (32,767 characters) goes on in a row
+    "(forts.)" below; every pledge is there once, whole."""
+    from openpyxl import load_workbook
+
+    _add_bullets(seeds, 6_000, variants=False)
+    result = run_build(seeds, tmp_path / "dp", tmp_path / "out", "--no-report")
+    assert result.returncode == 0, result.stderr
+    sheet = load_workbook(tmp_path / "out" / "workbook.xlsx", read_only=True)["Sammenligning"]
+    rows = list(sheet.iter_rows(values_only=True))
+    continued = [row for row in rows if row[0] and row[0].endswith("(forts.)")]
+    assert continued, "no topic needed a second row"
+    assert max(len(str(value or "")) for row in rows for value in row) <= 32_767
+    label = continued[0][0].removesuffix(" (forts.)")
+    ap = rows[0].index("Bærum Arbeiderparti")
+    printed = "\n".join(row[ap] or "" for row in rows if row[0] in (label, f"{label} (forts.)")).split("\n")
+    topics = pl.read_csv(tmp_path / "dp" / "data" / "topics.csv").filter(pl.col("label") == label)["topic_id"][0]
+    rank1 = pl.read_csv(tmp_path / "dp" / "data" / "pledge_topics.csv").filter(pl.col("rank") == 1, pl.col("topic_id") == topics)
+    pledges = pl.read_csv(tmp_path / "dp" / "data" / "pledges.csv").join(rank1, on="pledge_id")
+    expected = pledges.filter(pl.col("actor_id") == "ap", pl.col("kind") != "context")["text"].to_list()
+    assert sorted(line.removeprefix("• ") for line in printed) == sorted(expected)
+
+
+def test_a_text_longer_than_a_workbook_cell_is_an_error(seeds, previous):
+    _edit(seeds / MANIFEST, 'description = "Alle løfter', f'description = "{"Svært lang beskrivelse. " * 1_500}Alle løfter')
+    before = _snapshot(*previous)
+    _fails(
+        run_build(seeds, *previous),
+        r"^error: workbook.xlsx: sheet 'Les meg': a text of 36,\d{3} characters begins 'Svært lang beskrivelse. Svært lang beskr'; "
+        r"an Excel cell holds 32,767\n  hint: shorten it where it comes from \(the manifest or the text\)$",
+    )
     _untouched(before, *previous)
 
 
