@@ -17,7 +17,7 @@ OUTPUTS := datapackage/datapackage.json build/datapackage.zip build/workbook.xls
 # PDFs changed the day the site tests first ran.
 SYSTEM_LIBRARIES := pango-1.0:libpango-1.0-0 pangoft2-1.0:libpangoft2-1.0-0 harfbuzz-subset:libharfbuzz-subset0
 
-.PHONY: report test lint bench clean browser system lock
+.PHONY: train report test lint bench clean browser system lock
 
 report: $(OUTPUTS)
 
@@ -74,3 +74,8 @@ bench: $(INSTALLED) system
 
 clean:
 	rm -rf build $(VENV) $(LOCK_TOOL)
+
+# Learn the relation scorer from the tune split of tests/data/pair_labels.csv (writes publish/relation_model.json
+# and bench/relations-pr.png); the report split is printed, never used to choose.
+train: $(INSTALLED)
+	$(PY) -m bench.train_relations

@@ -91,8 +91,11 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
             corpus, frames, automatic = _data(paths, log)
             labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
             scores = log.run(
-                "evaluate", lambda: evaluate.evaluate(labels, frames["pledges"], frames["pledge_topics"], automatic), _describe_scores
+                "evaluate",
+                lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic),
+                _describe_scores,
             )
+            _warn_unresolved(scores.unresolved, labels, log)
             report = _start_report(corpus, frames, scores.as_dict(), paths, out_dir, log, helper)
             validation = _write_data(corpus, frames, scores, package_dir, out_dir, log, helper)
             if report is not None:
@@ -275,12 +278,28 @@ def _relations(seeds: Path, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
 
 
 def _describe_scores(scores: evaluate.Evaluation) -> str:
+    """The report split's figures, each with its 95 % interval."""
     parts = []
     if scores.topics:
-        parts.append(f"topic accuracy {scores.topics.accuracy:.3f} on {scores.topics.labelled}")
+        t = scores.topics.report
+        parts.append(f"chapters right {_share(t)}")
     if scores.relations:
-        parts.append(f"relations precision {scores.relations.precision:.3f}, recall {scores.relations.recall:.3f}")
-    return "; ".join(parts) or "no labels"
+        r = scores.relations
+        parts.append(f"relations precision {_share(r.precision)}, recall {_share(r.recall)}")
+    return ("report split: " + "; ".join(parts)) if parts else "no labels"
+
+
+def _share(share: evaluate.Share) -> str:
+    low, high = evaluate.wilson(share.right, share.of)
+    return f"{share.value:.3f} [{low:.2f}–{high:.2f}] of {share.of}"
+
+
+def _warn_unresolved(unresolved: list[str], labels: Path, log: StageLog) -> None:
+    """Hand labels whose texts the dataset no longer holds: said once, so they are mended, not silently dropped."""
+    if unresolved:
+        log.echo(f"warning: {len(unresolved)} hand labels in {labels} name texts this dataset does not hold:")
+        for line in unresolved:
+            log.echo(f"  {line}")
 
 
 def _describe_extractions(extractions: dict[str, extract.Extraction]) -> str:

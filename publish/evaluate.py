@@ -1,148 +1,219 @@
-"""How good the automatic stages are, measured against hand labels in tests/data/.
+"""How good the automatic stages are, measured against hand labels (tests/data/ beside the seeds).
 
-The same numbers are asserted by the tests and printed in the booklet's appendix, so the booklet
-never states a figure the tests did not compute.
+Labels are keyed by texts, not by the method's output, so they never need rewriting when the method
+changes; each names the dataset it belongs to, and every label of the built dataset must resolve
+(the build lists those that do not). A fixed split by a hash of the key sends each label to "tune"
+(what bench/train_relations.py learns and chooses thresholds on) or "report" (what is printed
+here, in evaluation.json and in the booklet). Figures carry 95 % Wilson intervals. The same numbers
+are asserted by the tests and printed in the booklet, so the booklet never states a figure the tests
+did not compute.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from publish.text import normalise
+
 TOPIC_LABELS = "topic_labels.csv"
-RELATION_LABELS = "relation_labels.csv"
+PAIR_LABELS = "pair_labels.csv"
+RELATED = ("agree", "similar", "disagree")
+
+
+def split_of(key: str) -> str:
+    """The fixed split of one label: half the labels (by a hash of its key) are for tuning, half for reporting.
+
+    >>> split_of("baerum-lofter|ap:Sikre løpende barnehageopptak.|r:Arbeide for løpende opptak av barn.")
+    'report'
+    """
+    return "report" if int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:8], 16) % 2 else "tune"
+
+
+def pair_key(dataset: str, a: tuple[str, str], b: tuple[str, str]) -> str:
+    """A pair's key: its dataset and both (actor, text) in order, so (a, b) and (b, a) are one pair."""
+    first, second = sorted((a, b))
+    return f"{dataset}|{first[0]}:{first[1]}|{second[0]}:{second[1]}"
+
+
+def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson score interval of a proportion.
+
+    >>> [round(x, 3) for x in wilson(8, 10)]
+    [0.49, 0.943]
+    """
+    if total == 0:
+        return (0.0, 1.0)
+    p = successes / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class Share:
+    """A proportion with its interval: `right` of `of`."""
+
+    right: int
+    of: int
+
+    @property
+    def value(self) -> float:
+        return self.right / self.of if self.of else 0.0
+
+    def as_dict(self) -> dict:
+        low, high = wilson(self.right, self.of)
+        return {"value": round(self.value, 3), "right": self.right, "of": self.of, "low": round(low, 3), "high": round(high, 3)}
 
 
 @dataclass
 class TopicScore:
-    labelled: int
-    correct: int
-    per_topic: dict[str, tuple[int, int]]  # topic -> (correct, labelled)
-    confusion: Counter = field(default_factory=Counter)  # (wanted, got) -> count
+    report: Share  # labelled pledges of the report split whose printed chapter is a reader's
+    by_method: dict[str, Share]  # the same, by what decided the chapter (heading, keyword, parent, fallback …)
+    everything: Share  # every label, tune split included (in-sample for the headings named after the seeds)
+    readers_agree: Share  # pledges read by two readers: how often they chose the same chapter
+    confusion: Counter = field(default_factory=Counter)  # (wanted, got) -> count, report split
 
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.labelled if self.labelled else 0.0
-
-    def worst(self, n: int = 5) -> list[tuple[str, float, list[tuple[str, int]]]]:
-        """The n topics with the lowest recall, each with what its pledges were taken for instead."""
-        ranked = sorted(self.per_topic.items(), key=lambda kv: (kv[1][0] / kv[1][1], kv[0]))
-        result = []
-        for topic, (ok, total) in ranked[:n]:
-            mistaken = sorted(((got, c) for (want, got), c in self.confusion.items() if want == topic), key=lambda x: (-x[1], x[0]))
-            result.append((topic, ok / total, mistaken))
-        return result
+    def as_dict(self) -> dict:
+        worst = sorted(self.confusion.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+        return {
+            "report": self.report.as_dict(),
+            "by_method": {m: s.as_dict() for m, s in sorted(self.by_method.items())},
+            "all_labels": self.everything.as_dict(),
+            "readers_agree": self.readers_agree.as_dict(),
+            "confused": [{"wanted": w, "got": g, "count": n} for (w, g), n in worst],
+        }
 
 
 @dataclass
 class RelationScore:
-    auto_labelled: int  # automatic pairs that have a hand label
-    auto_correct_kind: int
-    auto_relevant: int  # hand label is a relation at all (not "none")
-    positives: int  # side-by-side pairs found by reading both programmes
-    found_any: int
-    found_kind: int
+    precision: Share  # shown pairs (agree/similar) with a label: how many are related at all
+    kind: Share  # shown pairs with a related label: how many have the right kind
+    recall: Share  # labelled agree/similar pairs of the report split: how many are shown as related
+    disagree: Share  # shown disagreements with a label: how many are disagreements
+    shown: int  # automatic pairs shown (all, labelled or not)
 
-    @property
-    def precision(self) -> float:
-        return self.auto_correct_kind / self.auto_labelled if self.auto_labelled else 0.0
-
-    @property
-    def precision_related(self) -> float:
-        return self.auto_relevant / self.auto_labelled if self.auto_labelled else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.found_kind / self.positives if self.positives else 0.0
-
-    @property
-    def recall_any(self) -> float:
-        return self.found_any / self.positives if self.positives else 0.0
+    def as_dict(self) -> dict:
+        return {
+            "precision": self.precision.as_dict(),
+            "kind": self.kind.as_dict(),
+            "recall": self.recall.as_dict(),
+            "disagree_precision": self.disagree.as_dict(),
+            "shown": self.shown,
+        }
 
 
 @dataclass
 class Evaluation:
     topics: TopicScore | None
     relations: RelationScore | None
+    unresolved: list[str] = field(default_factory=list)  # labels of this dataset whose texts are not in it
 
     def as_dict(self) -> dict:
-        out: dict = {}
+        out: dict = {"split": "report", "unresolved_labels": len(self.unresolved)}
         if self.topics:
-            out["topics"] = {
-                "labelled": self.topics.labelled,
-                "accuracy": round(self.topics.accuracy, 3),
-                "worst": [{"topic_id": t, "recall": round(r, 3), "taken_for": dict(m)} for t, r, m in self.topics.worst()],
-            }
+            out["topics"] = self.topics.as_dict()
         if self.relations:
-            r = self.relations
-            out["relations"] = {
-                "auto_labelled": r.auto_labelled,
-                "precision": round(r.precision, 3),
-                "precision_related": round(r.precision_related, 3),
-                "positives": r.positives,
-                "recall": round(r.recall, 3),
-                "recall_any": round(r.recall_any, 3),
-            }
+            out["relations"] = self.relations.as_dict()
         return out
 
 
-def evaluate(labels_dir: Path, pledges: pl.DataFrame, pledge_topics: pl.DataFrame, automatic: pl.DataFrame) -> Evaluation:
-    """Score the classifier and the automatic relations; labels that are absent give no score."""
-    topics = _topics(labels_dir / TOPIC_LABELS, pledge_topics)
-    relations = _relations(labels_dir / RELATION_LABELS, pledges, automatic)
-    return Evaluation(topics, relations)
+def evaluate(labels_dir: Path, dataset: str, pledges: pl.DataFrame, pledge_topics: pl.DataFrame, automatic: pl.DataFrame) -> Evaluation:
+    """Score the chapters and the automatic relations of one dataset; absent label files give no score."""
+    unresolved: list[str] = []
+    topics = _topics(labels_dir / TOPIC_LABELS, dataset, pledges, pledge_topics, unresolved)
+    relations = _relations(labels_dir / PAIR_LABELS, dataset, pledges, automatic, unresolved)
+    return Evaluation(topics, relations, unresolved)
 
 
-def _topics(path: Path, pledge_topics: pl.DataFrame) -> TopicScore | None:
+def _read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _topics(path: Path, dataset: str, pledges: pl.DataFrame, pledge_topics: pl.DataFrame, unresolved: list[str]) -> TopicScore | None:
     if not path.exists():
         return None
-    predicted = dict(pledge_topics.filter(pl.col("rank") == 1).select("pledge_id", "topic_id").iter_rows())
-    per_topic: dict[str, list[int]] = {}
-    confusion: Counter = Counter()
-    correct = labelled = 0
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            got = predicted.get(row["pledge_id"])
-            if got is None:
-                continue  # a labelled pledge that no longer exists
-            labelled += 1
-            tally = per_topic.setdefault(row["topic_id"], [0, 0])
-            tally[1] += 1
-            if got == row["topic_id"]:
-                correct += 1
-                tally[0] += 1
-            else:
-                confusion[(row["topic_id"], got)] += 1
-    return TopicScore(labelled, correct, {k: (v[0], v[1]) for k, v in per_topic.items()}, confusion)
-
-
-def _relations(path: Path, pledges: pl.DataFrame, automatic: pl.DataFrame) -> RelationScore | None:
-    if not path.exists():
+    rank1 = pledge_topics.filter(pl.col("rank") == 1)
+    chosen = dict(rank1.select("pledge_id", "topic_id").iter_rows())
+    method = dict(rank1.select("pledge_id", "method").iter_rows())
+    texts = dict(pledges.select("pledge_id", "text").iter_rows())
+    wanted: dict[str, set[str]] = {}
+    readers: dict[str, dict[str, str]] = {}
+    for row in _read(path):
+        if row["dataset"] != dataset:
+            continue
+        if row["pledge_id"] not in chosen:
+            unresolved.append(f"{path.name}: pledge {row['pledge_id']} ({row['text'][:50]!r})")
+            continue
+        wanted.setdefault(row["pledge_id"], set()).add(row["topic_id"])  # two readers may name two chapters: either is right
+        readers.setdefault(row["pledge_id"], {})[row["labeller"]] = row["topic_id"]
+    if not wanted:
         return None
-    by_prefix = list(zip(pledges["actor_id"], pledges["text"], pledges["pledge_id"], strict=True))
+    report = [pid for pid in sorted(wanted) if split_of(f"{dataset}|{normalise(texts[pid])}") == "report"]
+    hits = {pid: chosen[pid] in wanted[pid] for pid in wanted}
+    by_method: dict[str, list[bool]] = {}
+    for pid in report:
+        by_method.setdefault(method[pid], []).append(hits[pid])
+    twice = [set(r.values()) for r in readers.values() if len(r) > 1]
+    confusion = Counter((min(wanted[pid]), chosen[pid]) for pid in report if not hits[pid])
+    return TopicScore(
+        report=Share(sum(hits[pid] for pid in report), len(report)),
+        by_method={m: Share(sum(v), len(v)) for m, v in by_method.items()},
+        everything=Share(sum(hits.values()), len(hits)),
+        readers_agree=Share(sum(1 for t in twice if len(t) == 1), len(twice)),
+        confusion=confusion,
+    )
 
-    def resolve(actor: str, prefix: str) -> str | None:
-        hits = [pid for a, text, pid in by_prefix if a == actor and text.startswith(prefix)]
-        return hits[0] if len(hits) == 1 else None
 
-    labels: dict[tuple[str, str], tuple[str, str]] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            a, b = resolve(row["actor_a"], row["text_a_starts"]), resolve(row["actor_b"], row["text_b_starts"])
-            if a and b:
-                labels[tuple(sorted((a, b)))] = (row["relation"], row["origin"])
-    auto = {(r["pledge_id_a"], r["pledge_id_b"]): r["relation"] for r in automatic.iter_rows(named=True)}
-    judged = [(kind, labels[key][0]) for key, kind in auto.items() if key in labels]
-    positives = {key: rel for key, (rel, origin) in labels.items() if origin == "side_by_side" and rel != "none"}
+def load_pair_labels(labels_dir: Path, dataset: str | None = None) -> dict[str, str]:
+    """One label per pair key. A pair read twice keeps 'similar' where the readers said agree and similar,
+    and is left out where one reader saw a relation and the other none (a disputed pair scores nothing)."""
+    path = labels_dir / PAIR_LABELS
+    if not path.exists():
+        return {}
+    seen: dict[str, set[str]] = {}
+    for row in _read(path):
+        if dataset is None or row["dataset"] == dataset:
+            key = pair_key(row["dataset"], (row["actor_a"], row["text_a"]), (row["actor_b"], row["text_b"]))
+            seen.setdefault(key, set()).add(row["relation"])
+    labels: dict[str, str] = {}
+    for key, kinds in seen.items():
+        if len(kinds) == 1:
+            labels[key] = kinds.pop()
+        elif "unrelated" not in kinds:
+            labels[key] = "similar" if kinds == {"agree", "similar"} else "disputed"
+    return labels
+
+
+def _relations(path: Path, dataset: str, pledges: pl.DataFrame, automatic: pl.DataFrame, unresolved: list[str]) -> RelationScore | None:
+    labels = load_pair_labels(path.parent, dataset)
+    if not labels:
+        return None
+    who = {pid: (actor, text) for pid, actor, text in pledges.select("pledge_id", "actor_id", "text").iter_rows()}
+    present = {f"{actor}:{text}" for actor, text in who.values()}
+    for key in labels:
+        _, first, second = key.split("|", 2)
+        if first not in present or second not in present:
+            unresolved.append(f"{path.name}: pair {key[len(dataset) + 1 :][:90]!r}")
+    shown = {
+        pair_key(dataset, who[a], who[b]): kind for a, b, kind in automatic.select("pledge_id_a", "pledge_id_b", "relation").iter_rows()
+    }
+    report = {key: label for key, label in labels.items() if split_of(key) == "report" and label != "disputed"}
+    related_shown = [(kind, report[key]) for key, kind in shown.items() if key in report and kind in ("agree", "similar")]
+    disagree_shown = [report[key] for key, kind in shown.items() if key in report and kind == "disagree"]
+    positives = [key for key, label in report.items() if label in ("agree", "similar")]
+    kinds = [(kind, label) for kind, label in related_shown if label in RELATED]
     return RelationScore(
-        auto_labelled=len(judged),
-        auto_correct_kind=sum(1 for kind, label in judged if kind == label),
-        auto_relevant=sum(1 for _, label in judged if label != "none"),
-        positives=len(positives),
-        found_any=sum(1 for key in positives if key in auto),
-        found_kind=sum(1 for key, rel in positives.items() if auto.get(key) == rel),
+        precision=Share(sum(1 for _, label in related_shown if label in RELATED), len(related_shown)),
+        kind=Share(sum(1 for kind, label in kinds if kind == label), len(kinds)),
+        recall=Share(sum(1 for key in positives if shown.get(key) in ("agree", "similar")), len(positives)),
+        disagree=Share(sum(1 for label in disagree_shown if label == "disagree"), len(disagree_shown)),
+        shown=len(shown),
     )

@@ -9,6 +9,7 @@ eiendomsskatt") and the other does not. seeds/relations.csv confirms, relabels o
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,11 +28,10 @@ from publish.text import STOPWORDS, content_stems, normalise, stem
 
 RELATIONS_NAME = "relations.csv"
 RELATED_KINDS = ("pledge", "sub_pledge", "strategy", "goal")
-SIMILAR_MIN = 0.22  # boosted cosine for a same-chapter pair to be shown as "similar"
-AGREE_MIN = 0.32  # boosted cosine for "the same aim or measure"
-DISAGREE_MIN = 0.10  # raw cosine for an opposite stance on a shared word to count
-TOPIC_BOOST = 0.08  # added when both pledges are printed in the same chapter
-TOP_K = 2  # partners kept per pledge and per other actor; a pair must be in both lists unless it agrees strongly
+DISAGREE_MIN = 0.10  # raw cosine for an opposite stance on a shared word to count (and a candidate at all)
+TOP_K = 3  # candidates scored per pledge and per other actor (the hand-labelled pool was drawn the same way)
+SHOWN_K = 2  # relations kept per pledge and per other actor
+MODEL_PATH = Path(__file__).with_name("relation_model.json")
 CHUNK = 2048  # rows of the similarity matrix computed at a time (bounded memory at any scale)
 
 # Words that turn the next words against something ("Stanse utbyggingen av ny E-18").
@@ -204,63 +204,195 @@ def name_stems(names: list[str]) -> frozenset[str]:
     return frozenset(stem(w) for name in names for w in normalise(name).split() if w not in STOPWORDS)
 
 
-def _vectors(texts: list[str], names: frozenset[str] = frozenset()) -> sparse.csr_matrix:
-    """Rows whose dot product is the mean of a stem cosine and a character n-gram cosine."""
-    subjects = [subject_words(t, names) for t in texts]
-    stems = [" ".join(stem(w) for w in words) for words in subjects]
-    words = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True).fit_transform(stems)
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 5), sublinear_tf=True).fit_transform([" ".join(w) for w in subjects])
-    both = sparse.hstack([normalize(words) * np.sqrt(0.5), normalize(chars) * np.sqrt(0.5)]).tocsr()
-    return both
-
-
 def _automatic(
     candidates: pl.DataFrame, topic: dict[str, str], pledge_topics: pl.DataFrame, groups: dict[str, str], names: dict[str, str]
 ) -> dict[tuple[str, str], dict]:
     """Candidates group by group: each group's pledges get their own TF-IDF, so groups never mix."""
-    topics = {pid: set(ts) for pid, ts in pledge_topics.group_by("pledge_id").agg("topic_id").iter_rows()}
-    by_group = candidates.with_columns(pl.col("actor_id").replace_strict(groups, default="default").alias("group"))
     found: dict[tuple[str, str], dict] = {}
-    for (_,), members in by_group.group_by(["group"], maintain_order=True):
-        group_names = name_stems([names.get(a, "") for a in sorted(set(members["actor_id"]))])
+    for members, group_names, topics in _groups(candidates, pledge_topics, groups, names):
         found.update(_in_group(members, topic, topics, group_names))
     return dict(sorted(found.items()))
+
+
+def _groups(candidates: pl.DataFrame, pledge_topics: pl.DataFrame, groups: dict[str, str], names: dict[str, str]):
+    """Each comparison group's pledges, the stems of its actors' names, and every pledge's topics."""
+    topics = {pid: set(ts) for pid, ts in pledge_topics.group_by("pledge_id").agg("topic_id").iter_rows()}
+    by_group = candidates.with_columns(pl.col("actor_id").replace_strict(groups, default="default").alias("group"))
+    for (_,), members in by_group.group_by(["group"], maintain_order=True):
+        yield members, name_stems([names.get(a, "") for a in sorted(set(members["actor_id"]))]), topics
+
+
+def all_scored_pairs(
+    pledges: pl.DataFrame, pledge_topics: pl.DataFrame, groups: dict[str, str], names: dict[str, str], model: Model | None = None
+) -> list[dict]:
+    """Every candidate pair of every group with its features and probability, for training and evaluation
+    (bench/train_relations.py); rows carry the two pledges' ids, actors and texts."""
+    candidates = pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id")
+    topic = dict(pledge_topics.filter(pl.col("rank") == 1).select("pledge_id", "topic_id").iter_rows())
+    rows = []
+    for members, group_names, topics in _groups(candidates, pledge_topics, groups, names):
+        for pair in scored_pairs(members, group_names, topic, topics, model or load_model()):
+            group, a, b = pair["group"], pair["a"], pair["b"]
+            rows.append(
+                {
+                    "pledge_id_a": group.ids[a],
+                    "pledge_id_b": group.ids[b],
+                    "actor_a": str(group.actors[a]),
+                    "actor_b": str(group.actors[b]),
+                    "text_a": group.texts[a],
+                    "text_b": group.texts[b],
+                    "raw": pair["raw"],
+                    "p": pair["p"],
+                    **pair["features"],
+                }
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class _Group:
+    """One comparison group's pledges prepared once: TF-IDF rows of stems and of character n-grams."""
+
+    ids: list[str]
+    texts: list[str]
+    actors: np.ndarray
+    words: sparse.csr_matrix
+    chars: sparse.csr_matrix
+    stems: list[frozenset[str]]
+    idf: dict[str, float]
+
+    @property
+    def vectors(self) -> sparse.csr_matrix:
+        """Rows whose dot product is the mean of the stem cosine and the character n-gram cosine."""
+        return sparse.hstack([self.words * np.sqrt(0.5), self.chars * np.sqrt(0.5)]).tocsr()
+
+
+def _prepare(members: pl.DataFrame, names: frozenset[str]) -> _Group:
+    texts = members["text"].to_list()
+    subjects = [subject_words(t, names) for t in texts]
+    stems = [" ".join(stem(w) for w in words) for words in subjects]
+    word_model = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True)
+    words = normalize(word_model.fit_transform(stems)).tocsr()
+    chars = normalize(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 5), sublinear_tf=True).fit_transform([" ".join(w) for w in subjects])
+    )
+    idf = dict(zip(word_model.get_feature_names_out(), word_model.idf_.tolist(), strict=True))
+    return _Group(
+        members["pledge_id"].to_list(),
+        texts,
+        members["actor_id"].to_numpy(),
+        words,
+        chars.tocsr(),
+        [frozenset(s.split()) for s in stems],
+        idf,
+    )
+
+
+def pair_features(group: _Group, a: int, b: int, mutual: bool, topic: dict[str, str], topics: dict[str, set[str]]) -> dict[str, float]:
+    """What the scorer weighs for one candidate pair (each feature in [0, 1] or a small count)."""
+    shared = group.stems[a] & group.stems[b]
+    weight = lambda stems: sum(group.idf.get(s, 0.0) for s in stems)  # noqa: E731 - a local sum, named for reading
+    smaller = min(weight(group.stems[a]), weight(group.stems[b]))
+    numbers_a, numbers_b = _numbers(group.texts[a]), _numbers(group.texts[b])
+    ids = group.ids
+    return {
+        "cos_words": float(group.words[a].multiply(group.words[b]).sum()),
+        "cos_chars": float(group.chars[a].multiply(group.chars[b]).sum()),
+        "mutual": float(mutual),
+        "same_chapter": float(topic.get(ids[a]) == topic.get(ids[b])),
+        "shared_topic": float(bool(topics.get(ids[a], set()) & topics.get(ids[b], set()))),
+        "rare": weight(shared) / 10,
+        "overlap": weight(shared) / smaller if smaller else 0.0,
+        "length_ratio": min(len(group.stems[a]), len(group.stems[b])) / max(1, len(group.stems[a]), len(group.stems[b])),
+        "conflict": float(bool(stance_conflict(group.texts[a], group.texts[b]))),
+        "numbers_differ": float(bool(numbers_a) and bool(numbers_b) and not numbers_a & numbers_b),
+    }
+
+
+def _numbers(text: str) -> set[str]:
+    return {w for w in normalise(text).split() if w.isdigit()}
+
+
+@dataclass(frozen=True)
+class Model:
+    """The pair scorer: a logistic regression over `pair_features`, learnt from the hand labels' tune split
+    (bench/train_relations.py writes publish/relation_model.json), with the thresholds chosen there."""
+
+    coef: dict[str, float]
+    intercept: float
+    related: float  # probability from which a pair is shown as related (similar)
+    agree: float  # ... as agreeing
+    disagree: float  # ... as disagreeing, when one side opposes a word both share
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.intercept + sum(self.coef[name] * value for name, value in features.items())
+        return 1.0 / (1.0 + float(np.exp(-z)))
+
+
+@lru_cache(maxsize=1)
+def load_model(path: Path = MODEL_PATH) -> Model:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Model(data["coef"], data["intercept"], **data["thresholds"])
+
+
+def scored_pairs(
+    members: pl.DataFrame, names: frozenset[str], topic: dict[str, str], topics: dict[str, set[str]], model: Model
+) -> list[dict]:
+    """Every candidate pair of one group (each pledge's best CANDIDATES_K per other actor), with features and probability."""
+    group = _prepare(members, names)
+    vectors = group.vectors
+    scored: list[dict] = []
+    actor_ids = sorted(set(group.actors))
+    for i, first in enumerate(actor_ids):
+        for second in actor_ids[i + 1 :]:
+            rows, cols = np.flatnonzero(group.actors == first), np.flatnonzero(group.actors == second)
+            for a, b, raw, mutual in _top_pairs(vectors, rows, cols):
+                features = pair_features(group, a, b, mutual, topic, topics)
+                scored.append({"a": a, "b": b, "raw": raw, "features": features, "p": model.probability(features), "group": group})
+    return scored
 
 
 def _in_group(
     members: pl.DataFrame, topic: dict[str, str], topics: dict[str, set[str]], names: frozenset[str]
 ) -> dict[tuple[str, str], dict]:
-    ids = members["pledge_id"].to_list()
-    texts = members["text"].to_list()
-    actors = members["actor_id"].to_numpy()
-    vectors = _vectors(texts, names)
+    model = load_model()
+    judged = []
+    for pair in scored_pairs(members, names, topic, topics, model):
+        group, a, b = pair["group"], pair["a"], pair["b"]
+        kind, note = _judge(group.texts[a], group.texts[b], pair["p"], pair["raw"], bool(pair["features"]["mutual"]), model)
+        if kind is not None:
+            judged.append((pair["p"], group.ids[a], group.ids[b], group.actors[a], group.actors[b], kind, note))
+    return _most_likely(judged)
+
+
+def _most_likely(judged: list[tuple]) -> dict[tuple[str, str], dict]:
+    """At most SHOWN_K partners per pledge and per other actor, the most probable first: a reader sees a
+    handful of strong links, not a web of weak ones."""
+    count: dict[tuple[str, str], int] = {}
     found: dict[tuple[str, str], dict] = {}
-    actor_ids = sorted(set(actors))
-    for i, first in enumerate(actor_ids):
-        for second in actor_ids[i + 1 :]:
-            rows, cols = np.flatnonzero(actors == first), np.flatnonzero(actors == second)
-            for a, b, raw, mutual in _top_pairs(vectors, rows, cols):
-                if not topics.get(ids[a], set()) & topics.get(ids[b], set()):
-                    continue  # pairs are shown within a chapter; different subjects are not related
-                same_chapter = topic.get(ids[a]) == topic.get(ids[b])
-                kind, note = _judge(texts[a], texts[b], raw, raw + (TOPIC_BOOST if same_chapter else 0.0), mutual, same_chapter)
-                if kind is None:
-                    continue
-                key = tuple(sorted((ids[a], ids[b])))
-                found[key] = {"relation": kind, "score": round(float(raw), 3), "method": "auto", "note": note}
+    for p, id_a, id_b, actor_a, actor_b, kind, note in sorted(judged, key=lambda j: (-j[0], j[1], j[2])):
+        if count.get((id_a, actor_b), 0) >= SHOWN_K or count.get((id_b, actor_a), 0) >= SHOWN_K:
+            continue
+        count[(id_a, actor_b)] = count.get((id_a, actor_b), 0) + 1
+        count[(id_b, actor_a)] = count.get((id_b, actor_a), 0) + 1
+        found[tuple(sorted((id_a, id_b)))] = {"relation": kind, "score": round(p, 3), "method": "auto", "note": note}
     return found
 
 
-def _judge(a: str, b: str, raw: float, boosted: float, mutual: bool, same_chapter: bool) -> tuple[str | None, str | None]:
-    """The relation of one candidate pair, or None to leave it out."""
+def _judge(a: str, b: str, p: float, raw: float, mutual: bool, model: Model) -> tuple[str | None, str | None]:
+    """The relation of one candidate pair, or None to leave it out.
+
+    A stance conflict on a shared word is a disagreement when the two are each other's best partners
+    (or the model finds them related): the hand labels hold too few disagreements (4) to learn from.
+    """
     conflict = stance_conflict(a, b)
-    if conflict and mutual and raw >= DISAGREE_MIN:
-        return "disagree", "motsatt standpunkt om: " + ", ".join(sorted(conflict))
     if conflict:
+        if raw >= DISAGREE_MIN and (mutual or p >= model.disagree):
+            return "disagree", "motsatt standpunkt om: " + ", ".join(sorted(conflict))
         return None, None
-    if boosted >= AGREE_MIN and (mutual or raw >= AGREE_MIN):
+    if p >= model.agree:
         return "agree", None
-    if mutual and same_chapter and boosted >= SIMILAR_MIN:
+    if p >= model.related:
         return "similar", None
     return None, None
 

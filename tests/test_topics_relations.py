@@ -64,41 +64,59 @@ def test_editorial_overrides_win(built: Built):
         assert topic[_pid(built, start)] == "okonomi"
 
 
-def test_classifier_accuracy_against_hand_labels(built: Built):
-    """At least 150 pledges labelled by reading each one; rank 1 must match 85 % of them.
+DATASET = "baerum-lofter"
 
-    Why 85 %: two careful human coders of CAP major topics agree on roughly 80-90 % of items, and
-    many of our misses are pledges that honestly belong to two chapters (a vaccine for youth: health
-    or youth?). With 184 labels the 95 % interval around the measured 0.89 is about ±0.045, so 0.85
-    fails on a real regression and not on noise.
+
+def test_every_hand_label_of_the_dataset_resolves(built: Built):
+    """Labels are keyed by text: a label whose pledge is gone is said, never silently skipped."""
+    scores = evaluate(LABELS, DATASET, built.frames["pledges"], built.frames["pledge_topics"], built.frames["relations"])
+    assert scores.unresolved == []
+
+
+def test_classifier_accuracy_on_the_report_split(built: Built):
+    """Chapters against pledges read by hand, on the report split only (never used to tune anything).
+
+    Why 0.82: two readers who labelled the same 75 pledges chose the same chapter for 68 (0.91), so
+    no method can be held to much more; the measured 0.88 on about 200 report labels has a 95 %
+    interval of roughly ±0.045, and 0.82 fails on a real regression, not on noise.
     """
-    scores = evaluate(LABELS, built.frames["pledges"], built.frames["pledge_topics"], built.frames["relations"]).topics
-    assert scores.labelled >= 150
-    print(f"\ntopic accuracy {scores.accuracy:.3f} on {scores.labelled} hand-labelled pledges; worst topics:")
-    for topic, recall, taken_for in scores.worst():
-        print(f"  {topic:<22} recall {recall:.2f}  taken for {taken_for}")
-    assert scores.accuracy >= 0.85
+    scores = evaluate(LABELS, DATASET, built.frames["pledges"], built.frames["pledge_topics"], built.frames["relations"]).topics
+    assert scores.report.of >= 150
+    assert scores.readers_agree.of >= 50
+    print(f"\nchapters right on the report split {scores.report.value:.3f} of {scores.report.of}; by method:")
+    for method, share in sorted(scores.by_method.items()):
+        print(f"  {method:<9} {share.value:.3f} of {share.of}")
+    assert scores.report.value >= 0.82
 
 
-def test_relations_against_hand_labels(built: Built, capsys):
-    """Precision over every automatic pair (each read and judged by hand), recall over 49 pairs found
-    by reading both programmes side by side. Lexical similarity cannot see a paraphrase ("Ha hele
-    Bærum inn i sone 1" / "... innlemmes innenfor takstsone 1" share few words), so recall is modest;
-    the editorial file adds what it misses. Thresholds sit a few points under the measured values.
+def test_relations_on_the_report_split(built: Built):
+    """The automatic relations alone (no editorial file) against the pairs read by hand, report split.
+
+    Measured: precision 0.83 of 41 labelled shown pairs, recall 0.51 of 67 labelled agree/similar
+    pairs; the floors sit under the lower ends of their 95 % intervals' centre by a few points.
     """
     from publish.relate import relate
 
-    _, automatic = relate(built.frames["pledges"], built.frames["pledge_topics"], [])
-    scores = evaluate(LABELS, built.frames["pledges"], built.frames["pledge_topics"], automatic).relations
-    counts = dict(automatic.group_by("relation").len().iter_rows())
+    groups = dict(built.frames["actors"].select("actor_id", "comparison_group").iter_rows())
+    names = dict(built.frames["actors"].select("actor_id", "name").iter_rows())
+    _, automatic = relate(built.frames["pledges"], built.frames["pledge_topics"], [], groups, names)
+    scores = evaluate(LABELS, DATASET, built.frames["pledges"], built.frames["pledge_topics"], automatic).relations
     print(
-        f"\nautomatic relations {counts}; precision {scores.precision:.3f} (kind), {scores.precision_related:.3f} (related at all);"
-        f" recall {scores.recall:.3f} (kind), {scores.recall_any:.3f} (any) of {scores.positives}"
+        f"\nshown {scores.shown}; precision {scores.precision.value:.3f} of {scores.precision.of}; recall {scores.recall.value:.3f} of {scores.recall.of}"
     )
-    assert scores.positives >= 40 and scores.auto_labelled == automatic.height
-    assert scores.precision >= 0.55
-    assert scores.precision_related >= 0.70
-    assert scores.recall_any >= 0.40
+    assert scores.precision.of >= 30 and scores.recall.of >= 50
+    assert scores.precision.value >= 0.75
+    assert scores.recall.value >= 0.42
+
+
+def test_at_most_two_partners_per_pledge_and_other_actor(built: Built):
+    actor = dict(built.frames["pledges"].select("pledge_id", "actor_id").iter_rows())
+    automatic = built.frames["relations"].filter(pl.col("method") == "auto")
+    partners: dict[tuple[str, str], int] = {}
+    for a, b in automatic.select("pledge_id_a", "pledge_id_b").iter_rows():
+        partners[(a, actor[b])] = partners.get((a, actor[b]), 0) + 1
+        partners[(b, actor[a])] = partners.get((b, actor[a]), 0) + 1
+    assert max(partners.values()) <= 2
 
 
 def _relation(built: Built, a: str, b: str) -> dict | None:
@@ -116,8 +134,10 @@ def test_known_disagreements_are_found_automatically(built: Built):
 
 
 def test_known_agreement_is_found_automatically(built: Built):
+    """Found as related; the kind (agree or similar) is the method's weak part, right for about 6 in 10
+    related pairs on the report split (two readers themselves agree on it for 42 of 57 pairs)."""
     sunday = _relation(built, "Jobbe for at kommunen ikke skal tillate søndagsåpne", "Nei til søndagsåpne butikker.")
-    assert (sunday["relation"], sunday["method"]) == ("agree", "auto")
+    assert sunday["relation"] in ("agree", "similar") and sunday["method"] == "auto"
 
 
 def test_editorial_file_removes_and_adds(built: Built):

@@ -1,0 +1,149 @@
+"""Learn the relation scorer from the hand labels (tune split) and show it on the report split.
+
+`make train` runs it: it builds the tables of the Bærum seeds and of the development corpus
+(tests/corpus/, in a temporary folder), scores every candidate pair, fits a logistic regression on the
+labelled pairs of the tune split, chooses the thresholds there, writes publish/relation_model.json,
+prints precision and recall on the report split with 95 % Wilson intervals, and draws the
+precision-recall curve of both splits to bench/relations-pr.png. The report split is never used to
+choose anything.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from publish import evaluate, relate
+from publish.build import Paths, StageLog, _data
+
+ROOT = Path(__file__).resolve().parent.parent
+FEATURES = (
+    "cos_words",
+    "cos_chars",
+    "mutual",
+    "same_chapter",
+    "shared_topic",
+    "rare",
+    "overlap",
+    "length_ratio",
+    "conflict",
+    "numbers_differ",
+)
+C = 1.0  # regularisation: the tune split has about 200 labelled candidate pairs
+PRECISION_WEIGHT = 0.5  # thresholds maximise F-beta with this beta on the tune split: a printed link should be right
+
+
+def frames_of(seeds: Path, work: Path) -> dict:
+    paths = Paths(seeds=seeds, package=work / "dp", out=work / "out", report=False)
+    corpus, frames, _ = _data(paths, StageLog(echo=lambda line: None))
+    return {"dataset": corpus.dataset.name, **frames}
+
+
+def corpus_seeds(work: Path) -> Path:
+    seeds = work / "korpus"
+    shutil.copytree(ROOT / "tests" / "corpus" / "texts", seeds / "texts")
+    shutil.copy(ROOT / "tests" / "corpus" / "sources.toml", seeds)
+    shutil.copy(ROOT / "seeds" / "topics.toml", seeds)
+    return seeds
+
+
+def candidates(frames: dict) -> list[dict]:
+    groups = dict(frames["actors"].select("actor_id", "comparison_group").iter_rows())
+    names = dict(frames["actors"].select("actor_id", "name").iter_rows())
+    rows = relate.all_scored_pairs(frames["pledges"], frames["pledge_topics"], groups, names)
+    for row in rows:
+        row["dataset"] = frames["dataset"]
+        row["key"] = evaluate.pair_key(frames["dataset"], (row["actor_a"], row["text_a"]), (row["actor_b"], row["text_b"]))
+    return rows
+
+
+def f_beta(precision: float, recall: float, beta: float = PRECISION_WEIGHT) -> float:
+    return (1 + beta**2) * precision * recall / (beta**2 * precision + recall) if precision + recall else 0.0
+
+
+def curve(rows: list[dict], labels: dict, positives: set, thresholds: np.ndarray) -> list[tuple[float, float, float]]:
+    """(threshold, precision over labelled shown pairs, recall over labelled positives) at each threshold."""
+    points = []
+    for t in thresholds:
+        shown = [r for r in rows if r["p"] >= t and not r["conflict"]]
+        judged = [labels[r["key"]] for r in shown if r["key"] in labels]
+        right = sum(1 for label in judged if label in evaluate.RELATED)
+        found = {r["key"] for r in shown} & positives
+        points.append((float(t), right / len(judged) if judged else 1.0, len(found) / len(positives) if positives else 0.0))
+    return points
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        data = [frames_of(ROOT / "seeds", work / "baerum"), frames_of(corpus_seeds(work), work / "korpus")]
+        rows = [row for frames in data for row in candidates(frames)]
+    labels = evaluate.load_pair_labels(ROOT / "tests" / "data")
+    split = {key: evaluate.split_of(key) for key in labels}
+    tune = [r for r in rows if r["key"] in labels and split[r["key"]] == "tune"]
+    x = np.array([[r[f] for f in FEATURES] for r in tune])
+    y = np.array([labels[r["key"]] in evaluate.RELATED for r in tune])
+    model = LogisticRegression(C=C, max_iter=5000).fit(x, y)
+    coef = dict(zip(FEATURES, (round(float(c), 4) for c in model.coef_[0]), strict=True))
+    intercept = round(float(model.intercept_[0]), 4)
+    scorer = relate.Model(coef, intercept, 1.0, 1.0, 1.0)
+    for r in rows:
+        r["p"] = scorer.probability({f: r[f] for f in FEATURES})
+    positives = {s: {k for k, v in labels.items() if v in ("agree", "similar") and split[k] == s} for s in ("tune", "report")}
+    by_split = {s: [r for r in rows if split.get(r["key"], evaluate.split_of(r["key"])) == s] for s in ("tune", "report")}
+    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    tune_curve = curve(by_split["tune"], labels, positives["tune"], grid)
+    related = max(tune_curve, key=lambda point: (f_beta(point[1], point[2]), -point[0]))[0]
+    agree = _agree_threshold(tune, labels, scorer, related)
+    thresholds = {"related": related, "agree": agree, "disagree": related}
+    trained = {"tune_pairs": len(tune), "tune_related": int(y.sum()), "C": C, "beta": PRECISION_WEIGHT}
+    (ROOT / "publish" / "relation_model.json").write_text(
+        json.dumps({"coef": coef, "intercept": intercept, "thresholds": thresholds, "trained": trained}, indent=2, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    report_curve = curve(by_split["report"], labels, positives["report"], grid)
+    _draw(tune_curve, report_curve, related, ROOT / "bench" / "relations-pr.png")
+    print(json.dumps({"coef": coef, "intercept": intercept, "thresholds": thresholds, "trained": trained}, indent=2))
+    at = next(point for point in report_curve if point[0] == related)
+    print(f"report split at {related}: precision {at[1]:.3f}, recall {at[2]:.3f} ({len(positives['report'])} positives)")
+
+
+def _agree_threshold(tune: list[dict], labels: dict, scorer: relate.Model, related: float) -> float:
+    """The probability above which a related pair is called 'agree' rather than 'similar': the one that
+    gets most kinds right on the tune split's pairs labelled agree or similar."""
+    pairs = [(scorer.probability({f: r[f] for f in FEATURES}), labels[r["key"]]) for r in tune if labels[r["key"]] in ("agree", "similar")]
+    candidates = sorted({round(p, 2) for p, _ in pairs if p >= related} | {1.0})
+    return max(candidates, key=lambda t: (sum((p >= t) == (label == "agree") for p, label in pairs), -t))  # ties: the lowest
+
+
+def _draw(tune: list, report: list, chosen: float, path: Path) -> None:
+    """A precision-recall curve as a PNG (Pillow, which WeasyPrint already brings)."""
+    from PIL import Image, ImageDraw
+
+    size, margin = 480, 50
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    box = (margin, margin, size - margin, size - margin)
+    draw.rectangle(box, outline="black")
+
+    def xy(recall: float, precision: float) -> tuple[float, float]:
+        return margin + recall * (size - 2 * margin), size - margin - precision * (size - 2 * margin)
+
+    for points, colour in ((tune, (120, 120, 120)), (report, (200, 30, 40))):
+        draw.line([xy(r, p) for _, p, r in points], fill=colour, width=2)
+        t, p, r = next(point for point in points if point[0] == chosen)
+        draw.ellipse([xy(r, p)[0] - 4, xy(r, p)[1] - 4, xy(r, p)[0] + 4, xy(r, p)[1] + 4], outline=colour, width=2)
+    draw.text((margin, 15), f"precision (y) / recall (x); grey: tune, red: report; o = threshold {chosen}", fill="black")
+    for value in (0.0, 0.5, 1.0):
+        draw.text((xy(value, 0)[0] - 8, size - margin + 5), f"{value:.1f}", fill="black")
+        draw.text((10, xy(0, value)[1] - 6), f"{value:.1f}", fill="black")
+    image.save(path, optimize=True)
+
+
+if __name__ == "__main__":
+    main()
