@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -238,9 +239,41 @@ def validate_package(package_path: Path, trusted: bool = False) -> list[str]:
         raise InputError(package_path, f"cannot be validated: {err.error.message}") from None
     errors: list[str] = []
     for task in report.tasks:
-        errors.extend(f"{task.name}: {error.message}" for error in task.errors)
+        rows = _row_documents(package_path.parent, task.name, descriptor)
+        for error in task.errors:
+            document = rows(getattr(error, "row_number", None))
+            errors.append(f"{task.name}: {error.message}" + (f" (rows of document {document!r})" if document else ""))
     errors.extend(error.message for error in report.errors)
     return errors
+
+
+def _row_documents(folder: Path, resource: str, descriptor: dict):
+    """A function from a resource's row number (Frictionless counts the header as row 1) to the document
+    whose text the row came from, so an invalid package names the document to look at."""
+    paths = {r.get("name"): r.get("path") for r in descriptor.get("resources", []) if isinstance(r, dict)}
+
+    def rows_of(name: str) -> list[dict]:
+        path = paths.get(name)
+        if not isinstance(path, str) or not (folder / path).is_file():
+            return []
+        with (folder / path).open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    table = rows_of(resource)
+    pledge_document: dict[str, str] = {}
+
+    def document(row_number: int | None) -> str | None:
+        if not row_number or not 2 <= row_number <= len(table) + 1:
+            return None
+        row = table[row_number - 2]
+        if row.get("document_id"):
+            return row["document_id"]
+        pledge = row.get("pledge_id") or row.get("pledge_id_a")
+        if pledge and not pledge_document:
+            pledge_document.update({r["pledge_id"]: r["document_id"] for r in rows_of("pledges")})
+        return pledge_document.get(pledge) if pledge else None
+
+    return document
 
 
 def package_readme(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[str, schema.Table]) -> str:
