@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from publish.errors import InputError
-from publish.sources import Corpus
+from publish.sources import Corpus, Group
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
 PAPER = {"a4": "A4", "a5": "A5"}
@@ -80,15 +80,29 @@ class Chapter:
         return f"kap-{self.topic['topic_id']}"
 
 
+# Up to this many parties stand side by side in a chapter; from one more, each party's list follows the
+# other's under its own header. Measured on A5 (the narrower paper): three columns of 38 mm hold 7-8
+# words a line at 8 pt; four would hold 5-6 with a hyphen every other line, ten the two words the issue saw.
+SIDE_BY_SIDE_MAX = 3
+
 SYMBOLS = {"agree": ("=", "enig med"), "similar": ("~", "beslektet med"), "disagree": ("≠", "uenig med")}
 
 
 def actor_codes(actors: pl.DataFrame) -> dict[str, str]:
-    """A short letter per actor for pledge labels: the first letter of its short name, made unique."""
+    """A short code per actor for pledge labels: the first letter of its short name, else the short name,
+    made unique; a code ending in a digit gets a dash, so "P2" + 1 never reads as "P" + 21.
+
+    >>> actor_codes(pl.DataFrame({"actor_id": ["a", "b", "c", "d"], "short_name": ["Ap", "Rødt", "P1", "P2"]}))
+    {'a': 'A', 'b': 'R', 'c': 'P', 'd': 'P2-'}
+    """
     codes: dict[str, str] = {}
     for actor in actors.iter_rows(named=True):
         code = actor["short_name"][0].upper()
-        codes[actor["actor_id"]] = code if code not in codes.values() else actor["short_name"]
+        if code in codes.values():
+            code = actor["short_name"] + ("-" if actor["short_name"][-1].isdigit() else "")
+        while code in codes.values():
+            code += "'"
+        codes[actor["actor_id"]] = code
     return codes
 
 
@@ -110,21 +124,44 @@ def citation(row: dict, documents: dict[str, dict]) -> str:
     return f"{title} {word} {lines}"
 
 
-class BookletModel:
-    """Everything the templates print, arranged by chapter; built once from the tables."""
+def group_frames(frames: dict[str, pl.DataFrame], group_id: str) -> dict[str, pl.DataFrame]:
+    """The tables cut to one comparison group: its actors, their documents, pledges and relations."""
+    actors = frames["actors"].filter(pl.col("comparison_group") == group_id)
+    documents = frames["documents"].filter(pl.col("actor_id").is_in(actors["actor_id"].implode()))
+    pledges = frames["pledges"].filter(pl.col("actor_id").is_in(actors["actor_id"].implode()))
+    ids = pledges["pledge_id"].implode()
+    return {
+        **frames,
+        "actors": actors,
+        "documents": documents,
+        "sections": frames["sections"].filter(pl.col("document_id").is_in(documents["document_id"].implode())),
+        "pledges": pledges,
+        "pledge_sources": frames["pledge_sources"].filter(pl.col("pledge_id").is_in(ids)),
+        "pledge_topics": frames["pledge_topics"].filter(pl.col("pledge_id").is_in(ids)),
+        "relations": frames["relations"].filter(pl.col("pledge_id_a").is_in(ids) & pl.col("pledge_id_b").is_in(ids)),
+    }
 
-    def __init__(self, corpus: Corpus, frames: dict[str, pl.DataFrame], evaluation: dict, paper: str):
+
+class BookletModel:
+    """Everything the templates print, arranged by chapter; built once from the tables.
+
+    With a group, only that group's actors, pledges and relations (its booklet); without, every actor.
+    """
+
+    def __init__(self, corpus: Corpus, frames: dict[str, pl.DataFrame], evaluation: dict, paper: str, group: Group | None = None):
         self.corpus = corpus
         self.dataset = corpus.dataset
-        self.frames = frames
+        self.group = group or Group("", corpus.dataset.title.split(":")[0].strip(), corpus.dataset.title.split(":")[0].strip())
+        self.frames = group_frames(frames, group.group_id) if group else frames
         self.evaluation = evaluation
         self.paper = PAPER[paper]
-        self.actors = frames["actors"].sort(pl.col("kind") == "municipality", "actor_id")
+        self.actors = self.frames["actors"].sort(pl.col("kind") == "municipality", "actor_id")
         self.codes = actor_codes(self.actors)
-        self.documents = {d["document_id"]: d for d in frames["documents"].iter_rows(named=True)}
-        self.actor_of = dict(frames["pledges"].select("pledge_id", "actor_id").iter_rows())
+        self.documents = {d["document_id"]: d for d in self.frames["documents"].iter_rows(named=True)}
+        self.actor_of = dict(self.frames["pledges"].select("pledge_id", "actor_id").iter_rows())
         self.items: dict[str, Item] = {}
         self.chapters = self._chapters()
+        self.agreement = self._agreement()
 
     def on_paper(self, paper: str) -> BookletModel:
         """The same chapters laid out for other paper (the tables are not read again)."""
@@ -150,9 +187,34 @@ class BookletModel:
         columns = chapter.columns + ([chapter.baseline] if chapter.baseline else [])
         return sum(c.count for c in columns if c.actor["actor_id"] == actor_id)
 
-    @property
+    @functools.cached_property
     def max_count(self) -> int:
-        return max(self.count(c, a["actor_id"]) for c in self.chapters for a in self.actors.iter_rows(named=True))
+        return max((self.count(c, a["actor_id"]) for c in self.chapters for a in self.actors.iter_rows(named=True)), default=1)
+
+    @property
+    def stacked(self) -> bool:
+        """True when the chapters print each party's list one after another instead of side by side."""
+        return len(self.parties) > SIDE_BY_SIDE_MAX
+
+    def _agreement(self) -> dict[tuple[str, str], dict[str, int]]:
+        """(actor, actor) -> relation -> count over the whole booklet, both orders of each pair (computed once)."""
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        for a, b, relation in self.frames["relations"].select("pledge_id_a", "pledge_id_b", "relation").iter_rows():
+            x, y = self.actor_of[a], self.actor_of[b]
+            for key in ((x, y), (y, x)):
+                counts.setdefault(key, {"agree": 0, "similar": 0, "disagree": 0})[relation] += 1
+        return counts
+
+    def shade(self, n: int) -> int:
+        """A grey level 0-4 for a count, in quarters of the largest count of the booklet (0 only for none).
+
+        >>> BookletModel.shade(type("M", (), {"max_count": 20})(), 0), BookletModel.shade(type("M", (), {"max_count": 20})(), 20)
+        (0, 4)
+        """
+        return 0 if n <= 0 else min(4, 1 + (4 * n - 1) // max(self.max_count, 1))
+
+    def pair_total(self, a: dict, b: dict, relation: str) -> int:
+        return self.agreement.get((a["actor_id"], b["actor_id"]), {}).get(relation, 0)
 
     @property
     def pairs(self) -> list[tuple[dict, dict]]:
@@ -478,8 +540,16 @@ def write_layout(layout: Layout, pdf_path: Path, attachments: list[Path], date: 
 
 
 def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str, templates: Path = TEMPLATES) -> Rendered:
-    """Lay out and write in one go (the helper's A5 job)."""
+    """Lay out and write in one go (a worker's job)."""
     return write_layout(lay_out(html, templates), pdf_path, attachments, date)
+
+
+def write_imposed(html: str, a5_path: Path, target: Path, date: str, templates: Path = TEMPLATES) -> tuple[Rendered, int]:
+    """A worker's A5 job: lay out and write the A5 pages, impose them two-up as `target`, remove them."""
+    rendered = write_pdf(html, a5_path, [], date, templates)
+    sides = impose_booklet(a5_path, target)
+    a5_path.unlink()
+    return rendered, sides
 
 
 def impose_booklet(a5_pdf: Path, target: Path) -> int:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,7 @@ OUT_NAMES = (
     "report.pdf",
     "report-booklet.pdf",
     A5_PAGES,
+    release.GROUPS_FOLDER,
     "release",
     "site",
 )
@@ -75,19 +78,20 @@ def _counts(frames: dict[str, pl.DataFrame]) -> str:
 def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, pl.DataFrame]:
     """Run every stage; outputs appear only if all of them succeed.
 
-    The helper process takes the jobs nothing waits on at once: the A5 layout of the booklet (when
-    report.pdf is A4), then the package validation. Meanwhile the main process lays out report.pdf,
-    writes the zip and the workbook, and then report.pdf with both attached. Without a booklet the
-    validation runs while the workbook is written.
+    A pool of worker processes, one per core, takes the jobs nothing waits on at once: each group's A5
+    layout (imposed where it is made), the package validation, and each group's report.pdf once the zip
+    and the workbook it carries are written. The main process makes the tables and writes the data files
+    meanwhile, then prints one line per PDF and per booklet as each finishes.
     """
     paths = paths or Paths()
     log = log or StageLog()
-    # The helper is stopped before the outputs are published or the staging folders removed, so it
-    # never writes into a removed one.
+    # The workers are stopped before the outputs are published or the staging folders removed, so none
+    # writes into a removed one.
     with _terminate_as_interrupt(), Publication() as publication:
         package_dir = publication.folder(paths.package)
         out_dir = publication.files(paths.out, owned=OUT_NAMES)
-        with Helper(warm_up=("publish.booklet", "publish.package") if paths.report else ("publish.package",)) as helper:
+        warm_up = ("publish.booklet", "publish.package") if paths.report else ("publish.package",)
+        with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
             corpus, frames, automatic = _data(paths, log)
             labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
             scores = log.run(
@@ -96,18 +100,20 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
                 _describe_scores,
             )
             _warn_unresolved(scores.unresolved, labels, log)
-            report = _start_report(corpus, frames, scores.as_dict(), paths, out_dir, log, helper)
+            booklets = _start_booklets(corpus, frames, scores.as_dict(), paths, out_dir, log, helper)
             validation = _write_data(corpus, frames, scores, package_dir, out_dir, log, helper)
-            if report is not None:
-                _finish_report(report, corpus, out_dir, log)
+            _finish_booklets(booklets, corpus, paths, out_dir, log, helper)
             _check(validation, package_dir / "datapackage.json", paths.package / "datapackage.json", log)
         log.run(
             "release",
             lambda: _release(corpus, out_dir),
             lambda files: f"release/ with {len(files)} files, SHA256SUMS, {release.DCAT_NAME}",
         )
-        if report is not None:  # after the release: the site lists its files with their sizes and checksums
-            log.run("site", lambda: _site(corpus, report.model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
+        if paths.report:  # after the release: the site lists its files with their sizes and checksums
+            from publish import booklet
+
+            model = booklet.BookletModel(corpus, frames, scores.as_dict(), paths.paper)  # every group's actors, for now
+            log.run("site", lambda: _site(corpus, model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
     return frames
 
 
@@ -188,50 +194,81 @@ def _site(corpus: sources.Corpus, model, out_dir: Path, templates: Path) -> int:
 
 
 @dataclass
-class _Report:
-    """A booklet under way: its model, report.pdf laid out, and the A5 layout running in the helper (if any)."""
+class _Booklet:
+    """One group's booklet under way: its folder in the build, its HTML, and the jobs laying it out."""
 
-    model: object
-    layout: object  # booklet.Layout, which knows its templates folder
-    a5_job: Job | None
+    group: str  # the group's id
+    folder: Path
+    html: str
+    a4: Job | None = None  # report.pdf (A4, or A5 with --paper a5), submitted once its attachments are written
+    a5: Job | None = None  # the A5 pages imposed as report-booklet.pdf (when report.pdf is A4)
+    lines: list[str] = field(default_factory=list)
+    start: float = field(default_factory=time.perf_counter)
 
 
-def _start_report(corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog, helper: Helper) -> _Report | None:
-    """Write report.html, hand the A5 layout to the helper, then lay out report.pdf: the long jobs first."""
+def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog, helper: Helper) -> list[_Booklet]:
+    """Each group's report.html written and its A5 layout handed to the workers: the long jobs first."""
     if not paths.report:
-        return None
+        return []
     from publish import booklet
 
-    model = booklet.BookletModel(corpus, frames, evaluation, paths.paper)
-    html = log.run("html", lambda: booklet.render_html(model, paths.templates), lambda h: f"report.html, {len(h) // 1024} KiB")
-    (out_dir / "report.html").write_text(html, encoding="utf-8")
-    job = None
-    if paths.paper != "a5":  # report.pdf is A4: the imposed booklet needs its own A5 layout
-        html_a5 = booklet.render_html(model.on_paper("a5"), paths.templates)
-        job = helper.submit(booklet.write_pdf, html_a5, out_dir / A5_PAGES, [], corpus.dataset.created, paths.templates)
-    layout = log.run("layout", lambda: booklet.lay_out(html, paths.templates), lambda lay: f"report.pdf, {len(lay.document.pages)} pages")
-    return _Report(model, layout, job)
+    booklets = []
+    start = time.perf_counter()
+    for group in corpus.groups:
+        folder = out_dir / release.booklet_folder(corpus, group.group_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        model = booklet.BookletModel(corpus, frames, evaluation, paths.paper, group)
+        made = _Booklet(group.group_id, folder, booklet.render_html(model, paths.templates))
+        (folder / "report.html").write_text(made.html, encoding="utf-8")
+        if paths.paper != "a5":  # report.pdf is A4: the imposed booklet needs its own A5 layout
+            html_a5 = booklet.render_html(model.on_paper("a5"), paths.templates)
+            target = folder / "report-booklet.pdf"
+            made.a5 = helper.submit(booklet.write_imposed, html_a5, folder / A5_PAGES, target, corpus.dataset.created, paths.templates)
+        booklets.append(made)
+    size = sum(len(b.html) for b in booklets) // 1024
+    groups = f" ({len(booklets)} groups)" if len(booklets) > 1 else ""
+    log.record("html", time.perf_counter() - start, f"report.html, {size} KiB{groups}")
+    return booklets
 
 
-def _finish_report(report: _Report, corpus: sources.Corpus, out_dir: Path, log: StageLog) -> None:
-    """report.pdf written with the zip and the workbook attached; then the A5 pages imposed."""
+def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Path, log: StageLog, helper: Helper) -> None:
+    """Each report.pdf laid out with the zip and the workbook attached; one line per PDF and per booklet as it finishes."""
     from publish import booklet
 
     attachments = [out_dir / "datapackage.zip", out_dir / "workbook.xlsx"]
-    log.run(
-        "pdf",
-        lambda: booklet.write_layout(report.layout, out_dir / "report.pdf", attachments, corpus.dataset.created),
-        _rendered("report.pdf"),
-    )
-    report.layout = None  # its boxes are not needed any more
-    a5 = out_dir / "report.pdf"
-    if report.a5_job is not None:
-        rendered, seconds = report.a5_job.wait()
-        log.record("pdf-a5", seconds, _rendered("A5 pages (in the helper process)")(rendered))
-        a5 = out_dir / A5_PAGES
-    log.run("impose", lambda: booklet.impose_booklet(a5, out_dir / "report-booklet.pdf"), lambda n: f"report-booklet.pdf, {n} A4 sides")
-    if a5.name == A5_PAGES:
-        a5.unlink()
+    for b in booklets:
+        b.a4 = helper.submit(booklet.write_pdf, b.html, b.folder / "report.pdf", attachments, corpus.dataset.created, paths.templates)
+    waiting = {job.future: (b, kind) for b in booklets for kind, job in (("a4", b.a4), ("a5", b.a5)) if job is not None}
+    order = list(waiting)
+    while waiting:
+        done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+        for future in sorted(done, key=order.index):
+            b, kind = waiting.pop(future)
+            _finished(b, kind, len(booklets) > 1, log)
+            if not any(other is b for other, _ in waiting.values()):
+                where = f"{b.folder.relative_to(out_dir)}/" if b.folder != out_dir else ""
+                log.record("booklet", time.perf_counter() - b.start, f"{b.group}: " + ", ".join(f"{where}{line}" for line in b.lines))
+    if paths.paper == "a5":  # report.pdf is the A5 layout itself
+        for b in booklets:
+            log.run("impose", lambda b=b: booklet.impose_booklet(b.folder / "report.pdf", b.folder / "report-booklet.pdf"), _sides)
+
+
+def _finished(b: _Booklet, kind: str, several: bool, log: StageLog) -> None:
+    """The line of one PDF a worker wrote (a worker's error is raised here)."""
+    prefix = f"{b.group}: " if several else ""
+    if kind == "a4":
+        rendered, seconds = b.a4.wait()
+        log.record("pdf", seconds, prefix + _rendered("report.pdf")(rendered))
+        b.lines.append(f"report.pdf {rendered.pages} pages")
+    else:
+        (rendered, sides), seconds = b.a5.wait()
+        name = f"A5 pages (in a worker process, imposed as report-booklet.pdf on {sides} A4 sides)"
+        log.record("pdf-a5", seconds, prefix + _rendered(name)(rendered))
+        b.lines.append(f"report-booklet.pdf {rendered.pages} A5 pages on {sides} A4 sides")
+
+
+def _sides(n: int) -> str:
+    return f"report-booklet.pdf, {n} A4 sides"
 
 
 def _rendered(name: str) -> Callable:

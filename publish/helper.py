@@ -1,130 +1,125 @@
-"""A second process for the jobs the build does not wait on at once, so both cores work.
+"""Worker processes for the jobs the build does not wait on at once (layouts, the package validation),
+so every core works: the standard library's process pool, with the build's rules for stopping.
 
-The helper starts with the build and imports the libraries its jobs need while the main process makes
-the tables, so the jobs start warm. It ignores Ctrl-C and SIGTERM: the main process handles those and
-stops the helper at once; and it stops by itself the moment the main process is gone (killed with
-`kill -9`, say), so no orphan goes on writing into a staging folder nobody will publish. An error in a
-job is raised again in the main process; a helper that dies (killed, out of memory) is reported, never
-waited on forever.
+The workers start with the build and import the libraries their jobs need while the main process makes
+the tables, so the jobs start warm. They ignore Ctrl-C (the terminal sends it to the whole process
+group; the main process handles it and kills them at once), and each stops by itself the moment the main
+process is gone (killed with `kill -9`, say), so no orphan goes on writing into a staging folder nobody
+will publish. An error in a job is raised again in the main process; a worker that dies (killed, out of
+memory) is reported with its exit code, never waited on forever.
 """
 
 from __future__ import annotations
 
-import gc
 import importlib
+import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context, parent_process
-from multiprocessing.connection import Connection
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 
 class HelperDied(RuntimeError):
-    """The helper process ended before it sent the job's result."""
+    """A worker process ended before it sent the job's result."""
 
 
 class Job(Generic[T]):
-    """A job handed to the helper; `wait` returns its result and the seconds it took there."""
+    """A job handed to a worker; `wait` returns its result and the seconds it took there."""
 
-    def __init__(self, helper: Helper, number: int) -> None:
+    def __init__(self, helper: Helper, future: Future) -> None:
         self._helper = helper
-        self._number = number
+        self.future = future
 
     def wait(self) -> tuple[T, float]:
-        ok, value = self._helper.result(self._number)
-        if not ok:
-            raise value
-        return value
+        try:
+            return self.future.result()
+        except BrokenProcessPool:
+            raise self._helper.died() from None
 
 
 class Helper:
-    """One spawned worker (spawn, not fork: polars' threads do not survive a fork).
-
-    Jobs run one after another in the order they were submitted; their results may be waited for in
-    any order (those that arrive first are kept until asked for).
+    """A pool of spawned workers (spawn, not fork: polars' threads do not survive a fork), at most one
+    per core. Jobs start in the order they were submitted; their results may be waited for in any order.
     """
 
-    def __init__(self, warm_up: tuple[str, ...]) -> None:
-        context = get_context("spawn")
-        self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, warm_up), name="publish-helper", daemon=True)
-        self.process.start()
-        child.close()
-        self._submitted = 0
-        self._received = 0
-        self._results: dict[int, tuple[bool, object]] = {}
+    def __init__(self, warm_up: tuple[str, ...], workers: int = 1) -> None:
+        self.workers = max(1, min(workers, os.cpu_count() or 1))
+        _quiet_resource_tracker()
+        before = set(multiprocessing.active_children())
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_start, initargs=(warm_up,))
+        for _ in range(self.workers):  # every worker starts now (and warms up), not at the first job
+            self.pool.submit(int)
+        # the pool's processes, to kill them at once when the build stops and to read a dead one's exit code
+        self.processes = [p for p in multiprocessing.active_children() if p not in before]
 
     def submit(self, func: Callable[..., T], *args) -> Job[T]:
         try:
-            self.connection.send((func, args))
-        except OSError:
+            return Job(self, self.pool.submit(_timed, func, *args))
+        except BrokenProcessPool:
             raise self.died() from None
-        self._submitted += 1
-        return Job(self, self._submitted - 1)
-
-    def result(self, number: int) -> tuple[bool, object]:
-        """(ok, result or error) of job `number`, receiving the results of the jobs before it on the way."""
-        while number not in self._results:
-            try:
-                self._results[self._received] = self.connection.recv()
-            except (EOFError, OSError):
-                raise self.died() from None
-            self._received += 1
-        return self._results.pop(number)
 
     def died(self) -> HelperDied:
-        self.process.join(timeout=5)  # its pipe closes a moment before its exit code is known
-        return HelperDied(f"the helper process stopped (exit code {self.process.exitcode})")
+        for process in self.processes:
+            process.join(timeout=5)  # its pipe closes a moment before its exit code is known
+        codes = [p.exitcode for p in self.processes if p.exitcode not in (None, 0, -signal.SIGTERM)]
+        return HelperDied(f"the helper process stopped (exit code {codes[0] if codes else 'unknown'})")
 
     def __enter__(self) -> Helper:
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:
-        try:
-            if exc_type is None and self.process.is_alive():
-                self.connection.send(None)  # no more jobs: the helper returns
-            else:
-                self.process.kill()  # it ignores SIGTERM, which is meant for the main process
-        except OSError:
-            pass  # it has just died: join tells
-        self.process.join()
-        self.connection.close()
+        if exc_type is not None:
+            for process in self.processes:  # a layout under way is cut short: nothing of it is wanted any more
+                process.kill()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _serve(connection: Connection, warm_up: tuple[str, ...]) -> None:
-    """The helper's loop: import what the jobs will need, then run jobs until told to stop."""
+def _quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker without its warning on stderr.
+
+    The pool's queues hold named semaphores; after a `kill -9` of the build the tracker removes them
+    and warns about each "leaked" one, which is noise for whoever stopped the build. The tracker takes
+    its warning filters from this process's -W options (sys.warnoptions) when it starts.
+    """
+    from multiprocessing import resource_tracker
+
+    option = "ignore::UserWarning:multiprocessing.resource_tracker"
+    sys.warnoptions.append(option)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.warnoptions.remove(option)
+
+
+def _timed(func: Callable[..., T], *args) -> tuple[T, float]:
+    start = time.perf_counter()
+    return func(*args), time.perf_counter() - start
+
+
+def _start(warm_up: tuple[str, ...]) -> None:
+    """A worker's start: Ctrl-C is the main process's, stop with it, import what the jobs will need."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _exit_with_parent()
     for module in warm_up:
         try:
             importlib.import_module(module)
         except Exception:  # noqa: BLE001 - the job itself will raise the same error where it can be reported
             pass
-    while (message := _next_job(connection)) is not None:
-        func, args = message
-        start = time.perf_counter()
-        try:
-            reply = (True, (func(*args), time.perf_counter() - start))
-        except Exception as err:  # noqa: BLE001 - every error goes back to the main process
-            reply = (False, err)
-        try:
-            connection.send(reply)
-        except OSError:  # the main process is gone (BrokenPipeError): nobody to answer
-            return
-    gc.freeze()  # see publish.__main__: the exit then skips a collection over what the jobs left
 
 
 def _exit_with_parent() -> None:
     """Stop at once when the main process ends, whatever ended it: a thread waits on its sentinel.
 
     The job under way (a layout) is cut short with os._exit: nothing of it is wanted any more, and
-    no cleanup of the helper's may write or print anything.
+    no cleanup of the worker's may write or print anything.
     """
     parent = parent_process()
     if parent is None:
@@ -135,11 +130,3 @@ def _exit_with_parent() -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _next_job(connection: Connection) -> tuple | None:
-    """The next job, or None when the main process says stop or is gone."""
-    try:
-        return connection.recv()
-    except EOFError:
-        return None

@@ -37,26 +37,48 @@ CONTEXT = {
 }
 
 
-def release_names(version: str, name: str) -> dict[str, str]:
-    """Build file -> versioned release file name.
+GROUPS_FOLDER = "groups"  # with several comparison groups, build/groups/<group>/ holds each group's booklet
+
+
+def booklet_folder(corpus: Corpus, group_id: str) -> str:
+    """Where a group's booklet lies in the build folder: at the top with one group (today's names),
+    in groups/<group>/ with several.
+
+    >>> from publish.sources import Dataset, Group
+    >>> corpus = Corpus(Dataset(*"n t d 1.0.0 2026-01-01 l lt lp p".split(), ()), (), (), groups=(Group("a", "A", "A"), Group("b", "B", "B")))
+    >>> booklet_folder(corpus, "b")
+    'groups/b'
+    """
+    if len(corpus.groups) <= 1:
+        return ""
+    manifest = corpus.seeds_dir / MANIFEST_NAME
+    return f"{GROUPS_FOLDER}/{safe_name(group_id, 'group id', manifest)}"
+
+
+def release_names(version: str, name: str, groups: tuple[str, ...] = ()) -> dict[str, str]:
+    """Build file -> versioned release file name; with several groups, a pair of PDFs per group.
 
     >>> release_names("1.0.0", "baerum-lofter")["report-booklet.pdf"]
     'baerum-lofter-1.0.0-hefte-a5.pdf'
+    >>> release_names("1.0.0", "lofter", ("asker", "baerum"))["groups/asker/report-booklet.pdf"]
+    'lofter-1.0.0-asker-hefte-a5.pdf'
     """
-    return {
-        "datapackage.zip": f"{name}-{version}.zip",
-        "workbook.xlsx": f"{name}-{version}.xlsx",
-        "report.pdf": f"{name}-{version}.pdf",
-        "report-booklet.pdf": f"{name}-{version}-hefte-a5.pdf",
-    }
+    names = {"datapackage.zip": f"{name}-{version}.zip", "workbook.xlsx": f"{name}-{version}.xlsx"}
+    if not groups:
+        return names | {"report.pdf": f"{name}-{version}.pdf", "report-booklet.pdf": f"{name}-{version}-hefte-a5.pdf"}
+    for group in groups:
+        names[f"{GROUPS_FOLDER}/{group}/report.pdf"] = f"{name}-{version}-{group}.pdf"
+        names[f"{GROUPS_FOLDER}/{group}/report-booklet.pdf"] = f"{name}-{version}-{group}-hefte-a5.pdf"
+    return names
 
 
 def file_names(corpus: Corpus) -> dict[str, str]:
-    """release_names for the manifest's dataset, whose name and version must be safe in a file name."""
+    """release_names for the manifest's dataset and groups, whose names must be safe in a file name."""
     manifest = corpus.seeds_dir / MANIFEST_NAME
     name = safe_name(corpus.dataset.name, "dataset name", manifest)
     version = safe_name(corpus.dataset.version, "dataset version", manifest, pattern=SAFE_VERSION)
-    return release_names(version, name)
+    groups = tuple(safe_name(g.group_id, "group id", manifest) for g in corpus.groups) if len(corpus.groups) > 1 else ()
+    return release_names(version, name, groups)
 
 
 def write_release(corpus: Corpus, out_dir: Path) -> list[Path]:

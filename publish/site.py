@@ -15,7 +15,7 @@ from publish.booklet import BookletModel, Item
 from publish.classify import TOPICS_NAME
 from publish.outputs import output_path, safe_name
 from publish.package import file_hash
-from publish.release import release_names
+from publish.release import file_names
 from publish.sources import MANIFEST_NAME, Corpus
 from publish.templating import render
 
@@ -40,11 +40,7 @@ class SiteModel:
         self.page_of = {
             item.label: f"{model_chapter.topic['topic_id']}.html" for model_chapter in model.chapters for item in _all_items(model_chapter)
         }
-        self.downloads = [
-            _download(release_dir / name)
-            for name in release_names(self.dataset.version, self.dataset.name).values()
-            if (release_dir / name).exists()
-        ]
+        self.downloads = [_download(release_dir / name) for name in file_names(corpus).values() if (release_dir / name).exists()]
 
     @property
     def citation(self) -> str:

@@ -39,6 +39,9 @@ DATASET_KEYS = (
     "homepage",
 )
 ACTOR_KEYS = ("id", "name", "short_name", "kind", "color", "group")
+GROUP_KEYS = ("id", "name", "title", "subtitle")
+# A group's booklet subtitle when its [[groups]] entry gives none (or the manifest has no [[groups]]).
+DEFAULT_SUBTITLE = "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
 DOCUMENT_KEYS = (
     "id", "file", "actor", "title", "short_title", "kind", "period", "layout", "url", "rights", "sha256", "encoding",
     "chapters", "bullets", "line_numbers", "ignore_lines", "end_at",
@@ -53,6 +56,16 @@ class Actor:
     kind: str
     color: str
     group: str = "default"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A comparison group: actors compared with one another, and the booklet printed for them."""
+
+    group_id: str
+    name: str  # the place, e.g. "Bærum"
+    title: str  # the booklet's title, e.g. "Løfter i Bærum"
+    subtitle: str = DEFAULT_SUBTITLE
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,10 @@ class Corpus:
     actors: tuple[Actor, ...]
     documents: tuple[Document, ...]
     seeds_dir: Path = field(default=Path("seeds"))
+    groups: tuple[Group, ...] = ()
+
+    def actors_of(self, group_id: str) -> tuple[Actor, ...]:
+        return tuple(a for a in self.actors if a.group == group_id)
 
 
 def decode_text(raw: bytes, path: Path, encoding: str) -> str:
@@ -150,13 +167,19 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         raise InputError(seeds_dir, what, hint=f"--seeds names the folder that holds {MANIFEST_NAME} and the texts")
     manifest_path = seeds_dir / MANIFEST_NAME
     data, manifest_text = read_toml(manifest_path)
-    unknown = sorted(set(data) - {"dataset", "actors", "documents"})
+    unknown = sorted(set(data) - {"dataset", "groups", "actors", "documents"})
     if unknown:
-        raise InputError(manifest_path, f"unknown table {unknown[0]!r}", hint="the manifest has [dataset], [[actors]] and [[documents]]")
+        raise InputError(
+            manifest_path, f"unknown table {unknown[0]!r}", hint="the manifest has [dataset], [[groups]], [[actors]] and [[documents]]"
+        )
     dataset = _dataset(table(data, manifest_text, manifest_path, "dataset", "[dataset]"))
-    actors = _actors(entries(data, manifest_text, manifest_path, "actors", "actor"), manifest_path)
+    group_entries = entries(data, manifest_text, manifest_path, "groups", "group")
+    groups = _groups(group_entries)
+    actor_entries = entries(data, manifest_text, manifest_path, "actors", "actor")
+    actors = _actors(actor_entries, manifest_path, {g.group_id for g in groups} if groups else None)
+    groups = _check_groups(groups, group_entries, actors) if groups else _derived_groups(dataset, actors)
     documents = _documents(entries(data, manifest_text, manifest_path, "documents", "document"), {a.actor_id for a in actors}, seeds_dir)
-    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir)
+    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups)
 
 
 def _id(entry: Entry, key: str = "id") -> str:
@@ -201,7 +224,49 @@ def _dataset(entry: Entry) -> Dataset:
     )
 
 
-def _actors(found: list[Entry], path: Path) -> tuple[Actor, ...]:
+def _groups(found: list[Entry]) -> tuple[Group, ...]:
+    """The [[groups]] entries: each id safe in a file name (a group's booklet lies in a folder of that name)."""
+    groups: list[Group] = []
+    for entry in found:
+        group_id = _id(entry)
+        entry.what = f"group {group_id!r}"
+        entry.only(GROUP_KEYS)
+        if any(g.group_id == group_id for g in groups):
+            raise entry.error("id", f"duplicate group id {group_id!r}")
+        groups.append(
+            Group(
+                group_id,
+                name=entry.text("name", empty=False),
+                title=entry.text("title", empty=False),
+                subtitle=entry.text("subtitle", DEFAULT_SUBTITLE, empty=False),
+            )
+        )
+    return tuple(groups)
+
+
+def _check_groups(groups: tuple[Group, ...], found: list[Entry], actors: tuple[Actor, ...]) -> tuple[Group, ...]:
+    """Every declared group has an actor: a booklet of nobody is a mistake in the manifest."""
+    used = {a.group for a in actors}
+    for group, entry in zip(groups, found, strict=True):
+        if group.group_id not in used:
+            hint = f'give an actor group = "{group.group_id}", or remove the group'
+            raise entry.error("id", f"no actor names group {group.group_id!r}", hint=hint)
+    return groups
+
+
+def _derived_groups(dataset: Dataset, actors: tuple[Actor, ...]) -> tuple[Group, ...]:
+    """A manifest without [[groups]]: one group per distinct actor group, titled like the dataset
+    (its title up to a colon), named after the group's municipality where it has one."""
+    title = dataset.title.split(":")[0].strip()
+    groups = []
+    for group_id in dict.fromkeys(a.group for a in actors):
+        municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), group_id)
+        groups.append(Group(group_id, name=municipality, title=title))
+    return tuple(groups)
+
+
+def _actors(found: list[Entry], path: Path, group_ids: set[str] | None = None) -> tuple[Actor, ...]:
+    """The [[actors]] entries; with [[groups]] in the manifest, each actor's group must be one of them."""
     actors: list[Actor] = []
     for entry in found:
         actor_id = _id(entry)
@@ -216,9 +281,10 @@ def _actors(found: list[Entry], path: Path) -> tuple[Actor, ...]:
         if not _COLOR.fullmatch(color):
             raise entry.error("color", f"actor colour {color!r} is not #RRGGBB")
         name = entry.text("name", empty=False)
-        actors.append(
-            Actor(actor_id, name, entry.text("short_name", empty=False), kind, color, entry.text("group", "default", empty=False))
-        )
+        group = _id(entry, "group") if "group" in entry.values else "default"  # a booklet's folder name
+        if group_ids is not None and group not in group_ids:
+            raise entry.error("group", f"names unknown group {group!r}", hint=f"known groups: {', '.join(sorted(group_ids))}")
+        actors.append(Actor(actor_id, name, entry.text("short_name", empty=False), kind, color, group))
     if not actors:
         raise InputError(path, "no [[actors]] entries")
     return tuple(actors)

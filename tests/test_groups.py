@@ -1,0 +1,157 @@
+"""Comparison groups: declared in the manifest and checked there, one booklet per group holding only
+its own actors, every release file listed; from four parties each party's list follows the other's."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from pypdf import PdfReader
+
+from bench.synth import synthesise_groups
+from publish.build import Paths, StageLog, build
+from publish.errors import InputError
+from publish.sources import DEFAULT_SUBTITLE, load_corpus
+from tests.conftest import ROOT, SEEDS
+
+GROUPS = """[[groups]]
+id = "baerum"
+name = "Bærum"
+title = "Løfter i Bærum"
+subtitle = "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
+"""
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+def _edit(seeds: Path, old: str, new: str) -> Path:
+    manifest = seeds / "sources.toml"
+    text = manifest.read_text(encoding="utf-8")
+    assert old in text
+    manifest.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return manifest
+
+
+def _line(manifest: Path, text: str) -> int:
+    return next(n for n, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1) if line.startswith(text))
+
+
+def test_the_seeds_declare_their_group():
+    corpus = load_corpus(SEEDS)
+    assert [(g.group_id, g.name, g.title) for g in corpus.groups] == [("baerum", "Bærum", "Løfter i Bærum")]
+    assert {a.group for a in corpus.actors} == {"baerum"}
+
+
+def test_an_actor_naming_an_unknown_group_is_one_message_with_its_line_and_exit_2(seeds: Path, tmp_path: Path):
+    manifest = _edit(seeds, 'group = "baerum"\n\n[[actors]]\nid = "r"', 'group = "asker"\n\n[[actors]]\nid = "r"')
+    line = _line(manifest, 'group = "asker"')
+    command = [sys.executable, "-m", "publish", "build", "--seeds", str(seeds), "--package", str(tmp_path / "dp")]
+    result = subprocess.run([*command, "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {manifest}:{line}: actor 'ap': names unknown group 'asker'\n"), result.stderr
+    assert "known groups: baerum" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('id = "baerum"\nname = "Bærum"', 'id = "Bærum/.."\nname = "Bærum"', r"id 'Bærum/\.\.' must be lower-case letters"),
+        ('title = "Løfter i Bærum"\n', 'title = ""\n', r"group 'baerum': title is empty"),
+        ('title = "Løfter i Bærum"\n', 'title = "Løfter i Bærum"\nprint = true\n', r"group 'baerum': unknown key 'print'"),
+        (GROUPS, GROUPS + GROUPS, r"duplicate group id 'baerum'"),
+        (GROUPS, GROUPS + GROUPS.replace('"baerum"', '"asker"'), r"no actor names group 'asker'"),
+    ],
+    ids=["unsafe-id", "empty-title", "unknown-key", "duplicate", "group-without-actors"],
+)
+def test_group_entries_are_checked_where_they_stand(seeds: Path, old: str, new: str, message: str):
+    manifest = _edit(seeds, old, new)
+    with pytest.raises(InputError) as caught:
+        load_corpus(seeds)
+    assert re.search(message, str(caught.value)), str(caught.value)
+    assert re.match(rf"{re.escape(str(manifest))}:\d+: ", str(caught.value))
+
+
+def test_without_groups_each_actor_group_is_one_titled_like_the_dataset(seeds: Path):
+    _edit(seeds, GROUPS, "")
+    (group,) = load_corpus(seeds).groups
+    assert (group.group_id, group.name, group.title, group.subtitle) == ("baerum", "Bærum kommune", "Løfter i Bærum", DEFAULT_SUBTITLE)
+
+
+def test_an_actor_group_must_be_safe_in_a_file_name_even_without_groups(seeds: Path):
+    manifest = _edit(seeds, GROUPS, "")
+    _edit(seeds, 'group = "baerum"', 'group = "../x"')
+    with pytest.raises(InputError, match=r"group '\.\./x' must be lower-case") as caught:
+        load_corpus(seeds)
+    assert str(caught.value).startswith(f"{manifest}:{_line(manifest, 'group = ')}:")
+
+
+# ---- a build of two groups: two parties side by side, four one after another ---------------------
+
+
+@pytest.fixture(scope="module")
+def two_groups(tmp_path_factory) -> tuple[Paths, dict[str, pl.DataFrame], list[str]]:
+    root = tmp_path_factory.mktemp("groups")
+    seeds = synthesise_groups(SEEDS, root / "seeds", [2, 4], documents=("ap-web-arbeid",))
+    paths = Paths(seeds=seeds, package=root / "datapackage", out=root / "build")
+    log: list[str] = []
+    frames = build(paths, StageLog(echo=log.append))
+    return paths, frames, log
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", re.sub(r"[-‐]\s*\n", "", text))
+
+
+def test_each_group_has_its_booklet_in_its_folder_and_one_line_when_it_is_done(two_groups):
+    paths, _, log = two_groups
+    for group in ("k1-2", "k2-4"):
+        folder = paths.out / "groups" / group
+        assert sorted(p.name for p in folder.iterdir()) == ["report-booklet.pdf", "report.html", "report.pdf"]
+        assert len([line for line in log if line.startswith("booklet") and f" {group}: " in line]) == 1
+    assert not (paths.out / "report.pdf").exists()
+    assert "Løfter i Kommune 2" in PdfReader(paths.out / "groups" / "k2-4" / "report.pdf").pages[0].extract_text()
+
+
+def test_every_pledge_is_in_its_own_groups_booklet_and_in_no_other(two_groups):
+    paths, frames, _ = two_groups
+    group_of = dict(frames["actors"].select("actor_id", "comparison_group").iter_rows())
+    pledges = frames["pledges"].filter(pl.col("kind") != "context")
+    pages = {g: PdfReader(paths.out / "groups" / g / "report.pdf").pages for g in ("k1-2", "k2-4")}
+    text = {g: _squash("\n".join(page.extract_text() for page in pages[g])) for g in pages}
+    for row in pledges.iter_rows(named=True):
+        own = group_of[row["actor_id"]]
+        assert _squash(row["text"]) in text[own], (own, row["text"])
+        for other in set(text) - {own}:
+            assert _squash(row["text"]) not in text[other], (other, row["text"])
+
+
+def test_two_parties_stand_side_by_side_and_four_one_after_another(two_groups):
+    paths, _, _ = two_groups
+    two = (paths.out / "groups" / "k1-2" / "report.html").read_text(encoding="utf-8")
+    four = (paths.out / "groups" / "k2-4" / "report.html").read_text(encoding="utf-8")
+    assert 'class="sides sides-2"' in two and 'class="actor-block"' not in two
+    assert 'class="sides' not in four and four.count('class="actor-block"') == 4 * 24  # every party in every chapter
+    assert "ingen løfter om dette" in four  # a party with nothing on a topic says so
+
+
+def test_the_release_and_its_record_list_every_booklet(two_groups):
+    paths, _, _ = two_groups
+    release = paths.out / "release"
+    listed = sorted(line.split("  ")[1] for line in (release / "SHA256SUMS").read_text().splitlines())
+    expected = [f"baerum-lofter-1.0.0-{g}{kind}.pdf" for g in ("k1-2", "k2-4") for kind in ("", "-hefte-a5")]
+    assert listed == sorted([*expected, "baerum-lofter-1.0.0.xlsx", "baerum-lofter-1.0.0.zip"])
+    record = json.loads((release / "dcat-ap-no.jsonld").read_text(encoding="utf-8"))
+    assert sorted(d["dct:title"] for d in record["dcat:distribution"]) == listed
+    assert (release / "baerum-lofter-1.0.0-k2-4.pdf").read_bytes() == (paths.out / "groups" / "k2-4" / "report.pdf").read_bytes()
