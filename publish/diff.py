@@ -138,9 +138,10 @@ def as_text(changes: list[Change]) -> str:
 
 
 def as_csv(changes: list[Change]) -> str:
-    """The changes as CSV; a text a spreadsheet would run as a formula gets a ' in front, as in the package."""
+    """The changes as CSV; a text a spreadsheet would run as a formula gets a ' in front, as in the package,
+    and a control character from a package is written escaped (\\x1b), never raw."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows([[neutral(getattr(c, name)) for name in COLUMNS] for c in changes])
+    writer.writerows([[neutral(printable(getattr(c, name))) for name in COLUMNS] for c in changes])
     return buffer.getvalue()

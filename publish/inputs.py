@@ -46,6 +46,16 @@ def read_toml(path: Path) -> tuple[dict, str]:
         raise InputError(path, f"malformed TOML: {getattr(err, 'msg', err)}", line=line) from None
 
 
+def read_text(path: Path) -> str:
+    """An editor's text file (a changelog): UTF-8, a BOM dropped, no control characters but tab and line breaks."""
+    text = _read_utf8(path)
+    for number, line in enumerate(text.split("\n"), 1):
+        found = control_character(line, allowed="\t\r")
+        if found:
+            raise InputError(path, f"contains the control character {found}", line=number, hint="remove it")
+    return text
+
+
 def _read_utf8(path: Path) -> str:
     """A file's text: strict UTF-8, a byte-order mark allowed; a wrong byte is named with its line."""
     if path.is_dir():

@@ -15,6 +15,7 @@ import polars as pl
 
 from publish import schema
 from publish.errors import InputError
+from publish.inputs import read_text
 from publish.sources import Corpus
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -155,7 +156,7 @@ def write_package(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[
     (out_dir / "README.md").write_text(package_readme(corpus, frames, tables), encoding="utf-8")
     changelog = corpus.seeds_dir / "CHANGELOG.md"
     if changelog.exists():
-        (out_dir / "CHANGELOG.md").write_bytes(changelog.read_bytes())
+        (out_dir / "CHANGELOG.md").write_bytes(read_text(changelog).encode("utf-8"))
 
 
 def write_zip(package_dir: Path, zip_path: Path) -> None:

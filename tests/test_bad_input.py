@@ -338,6 +338,19 @@ def test_control_characters_in_a_text_are_removed_where_it_is_read(seeds, tmp_pa
     assert not re.search(r"[\x00-\x08\x0b-\x1f]", sources)
 
 
+def test_a_control_character_in_the_changelog(seeds, previous):
+    """The changelog is copied into the package: an ESC in it is named with its line, not published."""
+    path = seeds / "CHANGELOG.md"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[2] += "\x1b]8;;http://x\x1b\\lenke\x1b]8;;\x1b\\"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    before = _snapshot(*previous)
+    _fails(
+        run_build(seeds, *previous), r"^error: \S*seeds/CHANGELOG.md:3: contains the control character U\+001B ESCAPE\n  hint: remove it$"
+    )
+    _untouched(before, *previous)
+
+
 def test_a_runaway_line_is_named(seeds, previous):
     path = seeds / AP_WEB
     path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n" + "9" * 60_000 + "\n", encoding="utf-8")
@@ -924,6 +937,7 @@ def test_diff_neutralises_formulas_and_terminal_escapes(version, tmp_path):
     assert '  + =HYPERLINK("http://x","klikk")  [ap-0000000004]\n' in result.stdout
     rows = (tmp_path / "endringer.csv").read_text(encoding="utf-8").splitlines()
     assert 'added,ap,samferdsel,,ap-0000000004,,"\'=HYPERLINK(""http://x"",""klikk"")"' in rows
+    assert any("barnehageopptak\\x1b[2J\\x1b]0;tittel\\x07, hele året." in row for row in rows) and "\x1b" not in "".join(rows)
 
 
 # ---- neutralised outputs ---------------------------------------------------------------------------------
