@@ -187,8 +187,8 @@ def classify(pledges: pl.DataFrame, sections: pl.DataFrame, taxonomy: Taxonomy, 
     order = {t.topic_id: t.order for t in taxonomy.topics}
     chosen: dict[str, _Choice] = {}
     rows: list[dict] = []
-    # parents before their children, so a sub-item can follow its parent
-    for pledge in pledges.sort(pl.col("parent_pledge_id").is_not_null(), "pledge_id").iter_rows(named=True):
+    # parents before their children (at any depth), so a sub-item can follow its parent
+    for pledge in sorted(pledges.iter_rows(named=True), key=_by_depth(pledges)):
         scores = lexicon.scores(pledge["text"])
         choice = _rank_one(pledge, paths.get(pledge["section_id"], []), scores, taxonomy, overrides, chosen, order)
         chosen[pledge["pledge_id"]] = choice
@@ -223,6 +223,19 @@ def _rank_one(pledge, path, scores, taxonomy, overrides, chosen, order) -> _Choi
     if prior:
         return _Choice(prior, "heading", 0.5)
     return _Choice(FALLBACK_TOPIC_ID, "fallback", 0.0)
+
+
+def _by_depth(pledges: pl.DataFrame):
+    """A sort key: how many parents a pledge has, then its id."""
+    parent = dict(pledges.select("pledge_id", "parent_pledge_id").iter_rows())
+
+    def depth(pledge_id: str) -> int:
+        count, current = 0, parent.get(pledge_id)
+        while current is not None and count < len(parent):
+            count, current = count + 1, parent.get(current)
+        return count
+
+    return lambda row: (depth(row["pledge_id"]), row["pledge_id"])
 
 
 def _rank_two(scores: dict[str, int], first: str, order: dict[str, int]) -> _Choice | None:

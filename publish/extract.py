@@ -188,8 +188,8 @@ class _Reader:
             self._item(line, sub=True)
             self.previous = "sub"
             return index + 1
-        if self.bare_items and line.text[:1].isupper():
-            self._item(line)  # in a list of bare lines, a line that starts upper-case is an item
+        if self.bare_items and line.text[:1].isupper() and self.list_kind is not None:
+            self._item(line)  # after a lead-in, in a list of bare lines, a line that starts upper-case is an item
             return index + 1
         self._text(index, line)
         return index + 1

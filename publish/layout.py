@@ -191,12 +191,28 @@ def detect_line_numbers(lines: list[str]) -> tuple[str, list[int | None]]:
 
 
 # -- Markdown ---------------------------------------------------------------------------------
-_MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.*?)\s*#*\s*$")
+_MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*)$")
 _MD_IGNORED_LINE = re.compile(r"^(?:\\[A-Za-z]+(?:\{.*\})?|\[//\]:.*|<!--.*-->|-{3,}|\*{3,}|_{3,}|</?[A-Za-z][^>]*>)$")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?!\w)|(?<!\w)_(?=\S)([^_]+?)(?<=\S)_(?!\w)")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# Emphasis markers at a word's edge ("**vil**", "*heile*", "_skule_"); a lone "*" between spaces stays.
+_MD_EMPHASIS = re.compile(r"(?<!\w)(?:\*{1,3}|_{1,3})(?=\w)|(?<=[\w.,:;!?)])(?:\*{1,3}|_{1,3})(?!\w)")
+_MD_LINK = re.compile(r"!?\[([^\]\[]{0,300})\]\([^)\s]{0,500}\)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
-_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>|<!--.*?-->")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,300}>|<!--[^<>]{0,1000}-->")
+# Every pattern here runs in time linear in the line (a line may hold 4,000 characters of anything):
+# bounded repetitions, no nested quantifiers over the same characters.
+
+
+def _heading_title(title: str) -> str:
+    """A Markdown heading's title without its optional closing hashes ("## Skole ##").
+
+    >>> _heading_title("Skole ##"), _heading_title("C#")
+    ('Skole', 'C#')
+    """
+    title = title.rstrip()
+    bare = title.rstrip("#")
+    return bare.rstrip() if bare != title and (not bare or bare[-1].isspace()) else title
+
+
 # Markdown is detected from its headings: at least this many '#' heading lines (the Markdown texts
 # of the corpus have 20-51, the PDF and web texts none).
 _MD_MIN_HEADINGS = 2
@@ -226,8 +242,7 @@ def markdown_inline(text: str) -> str:
     """
     text = _HTML_TAG.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
-    for _ in range(2):  # nested emphasis (***x***)
-        text = _MD_EMPHASIS.sub(lambda m: next(g for g in m.groups()[1:] if g is not None), text)
+    text = _MD_EMPHASIS.sub("", text)
     return _MD_ESCAPE.sub(r"\1", text)
 
 
@@ -236,8 +251,18 @@ def markdown_inline(text: str) -> str:
 _PAGE_NUMBER = re.compile(
     r"^(?:[-–—]\s*)?\d{1,4}(?:\s*[-–—])?(?:\s+\d{1,4})?$|^(?:side|page|s\.)\s*\d*\s*(?:av|of|/)?\s*\d*(?:\s+\d{1,4})*$", re.I
 )
+_PAGE_NUMBER_MAX = 80  # a page number or credit line is short; longer lines are never tried (bounded work)
 # A table of contents line: dot leaders, then the page ("Innledning ........ 5", "Osloskolen . . . 49").
-_CONTENTS_LINE = re.compile(r"(?:\.\s?){3,}\s*\d+\s*$")
+_CONTENTS_END = re.compile(r"\d{1,4}\s*$")
+_LEADERS = re.compile(r"(?:\. ?){3}$")
+
+
+def _is_contents_line(text: str) -> bool:
+    tail = text.rstrip()[-12:]
+    end = _CONTENTS_END.search(tail)
+    return end is not None and bool(_LEADERS.search(tail[: end.start()].rstrip()[-8:]))
+
+
 _ENDS_IN_NUMBER = re.compile(r"\D\s\d{1,3}\s*$")
 _CREDIT = re.compile(r"^(?:foto|photo|ill(?:ustrasjon)?|bilde)\s*[:.]\s*\S.{0,60}$|^[A-Z0-9.-]+\.(?:COM|NO|NET|ORG)$", re.I)
 # A line repeated at a page's edge (its first or last lines) on this many pages is a running header
@@ -280,7 +305,9 @@ def numbered_running_lines(texts: list[str]) -> set[int]:
     keyed: dict[str, list[int]] = {}
     for index, text in enumerate(texts):
         stripped = text.strip()
-        if stripped and len(stripped) <= _RUNNING_MAX_CHARS and re.search(r"\d", stripped) and not is_pledge_lead_in(stripped):
+        if not stripped or len(stripped) > _RUNNING_MAX_CHARS or not re.search(r"\d", stripped) or is_pledge_lead_in(stripped):
+            continue
+        if split_marker(stripped)[0] is None and not _MD_HEADING.match(stripped):  # a list item or heading is content
             keyed.setdefault(_furniture_key(stripped), []).append(index)
     running: set[int] = set()
     for indexes in keyed.values():
@@ -302,30 +329,36 @@ def glued_running_tails(texts: list[str], running: set[int]) -> tuple[dict[int, 
     >>> glued_running_tails(texts, set())
     ({1: 'tekst.', 3: 'mer.'}, {0})
     """
-    ending = [index for index, text in enumerate(texts) if re.search(r"\d\s*$", text) and index not in running]
-    standalone = {
-        _furniture_key(texts[i]) for i in ending if len(texts[i].strip()) <= _RUNNING_MAX_CHARS and not is_pledge_lead_in(texts[i])
-    }
+    ending = [index for index, text in enumerate(texts) if text.rstrip()[-1:].isdigit() and index not in running]
+    masked = {i: _furniture_key(texts[i]) for i in ending}
+    by_tail: dict[str, list[int]] = {}  # lines indexed by the last characters of their masked text: linear work
+    for i, key in masked.items():
+        by_tail.setdefault(key[-_GLUED_HEADER_MIN_CHARS:], []).append(i)
+    standalone = {masked[i] for i in ending if len(texts[i].strip()) <= _RUNNING_MAX_CHARS and not is_pledge_lead_in(texts[i])}
     tails: dict[int, str] = {}
     alone: set[int] = set()
-    for key in sorted(standalone):
-        if not key.endswith("#") or len(key) < _GLUED_HEADER_MIN_CHARS:
-            continue
-        pattern = re.compile(r"\s*".join(re.escape(word).replace("\\#", "#").replace("#", r"\d+") for word in key.split()) + r"\s*$", re.I)
-        hits = {i: pattern.search(texts[i]) for i in ending}
-        hits = {i: m for i, m in hits.items() if m}
-        glued = {i: texts[i][: m.start()] for i, m in hits.items() if texts[i][: m.start()].strip()}
-        numbers = {re.findall(r"\d+", texts[i][m.start() :])[-1] for i, m in hits.items()}
+    for key in sorted(k for k in standalone if len(k) >= _GLUED_HEADER_MIN_CHARS):
+        hits = [i for i in by_tail.get(key[-_GLUED_HEADER_MIN_CHARS:], []) if masked[i].endswith(key)]
+        glued = {i: _cut_tail(texts[i], key) for i in hits if masked[i] != key}
+        numbers = {re.findall(r"\d+", texts[i])[-1] for i in hits}
         if len(hits) >= _RUNNING_MIN_PAGES and len(numbers) >= 2 and len(glued) < len(hits):
             tails.update(glued)
             alone.update(i for i in hits if i not in glued)
     return tails, alone
 
 
+def _cut_tail(text: str, key: str) -> str:
+    """The line without the end that makes up `key` (compared as _furniture_key compares)."""
+    for start in range(len(text) - len(key), -1, -1):
+        if _furniture_key(text[start:]) == key:
+            return text[:start]
+    return text
+
+
 # A page number glued to the next page's first line by text extraction: "13• styrke …", "17Vold i nære
-# relasjoner", "14HØYRES STORTINGSVALGPROGRAM". Digits glued to a bullet, or to a word of two or more
-# letters starting upper-case ("5G", "3D-printing" stay).
-_GLUED_PAGE_NUMBER = re.compile(r"^(\s*)\d{1,3}(?=[•●▪■·–—]|[A-ZÆØÅ][A-Za-zÆØÅæøå])")
+# relasjoner", "14HØYRES STORTINGSVALGPROGRAM". Digits glued to a bullet, to a capitalised word or to an
+# upper-case word of four letters or more ("5G", "3D-printing", "20TWh" stay).
+_GLUED_PAGE_NUMBER = re.compile(r"^(\s*)\d{1,3}(?=[•●▪■·–—]|[A-ZÆØÅ][a-zæøå]{2}|[A-ZÆØÅ]{4})")
 
 
 def unglue_page_number(text: str) -> tuple[str, bool]:
@@ -347,7 +380,7 @@ def is_page_number(text: str) -> bool:
     [True, True, True, False, True]
     """
     text = " ".join(text.split())
-    return bool(text) and bool(_PAGE_NUMBER.match(text) or _CREDIT.match(text))
+    return 0 < len(text) <= _PAGE_NUMBER_MAX and bool(_PAGE_NUMBER.match(text) or _CREDIT.match(text))
 
 
 def contents_lines(texts: list[str]) -> set[int]:
@@ -357,16 +390,14 @@ def contents_lines(texts: list[str]) -> set[int]:
     >>> sorted(contents_lines(["Innhold", "Innledning 3", "Osloskolen . . . 4", "Læreren . . . 5", "Kapittel 2 - Miljø 6", "Tekst."]))
     [1, 2, 3, 4]
     """
-    found = {index for index, text in enumerate(texts) if _CONTENTS_LINE.search(text)}
+    found = {index for index, text in enumerate(texts) if _is_contents_line(text)}
     content = [index for index, text in enumerate(texts) if text.strip()]
-    grown = bool(found)
-    while grown:  # entries without leaders may follow one another ("Innledning 3", "Kapittel 1 - … 4")
-        grown = False
-        for position, index in enumerate(content):
-            neighbours = content[max(0, position - 1) : position + 2]
-            if index not in found and _ENDS_IN_NUMBER.search(texts[index]) and any(n in found for n in neighbours):
+    # Entries without leaders may follow one another ("Innledning 3", "Kapittel 1 - … 4"): grow each run
+    # of contents lines forwards, then backwards, over lines that end in a page number (linear).
+    for order in (content, content[::-1]):
+        for before, index in zip(order, order[1:], strict=False):
+            if before in found and index not in found and _ENDS_IN_NUMBER.search(texts[index].rstrip()[-12:]):
                 found.add(index)
-                grown = True
     return found
 
 
@@ -508,7 +539,7 @@ def _marks_paragraphs(lines: list[Line]) -> bool:
 
 def _end_index(lines: list[str], end_at: tuple[str, ...]) -> int:
     for index, raw in enumerate(lines):
-        if end_at and raw.strip().startswith(end_at):
+        if end_at and clean(raw).strip().startswith(end_at):  # matched as ignore_lines is: on the cleaned line
             return index
     return len(lines)
 
@@ -538,12 +569,15 @@ def _has_blocks(texts: list[str], markdown: bool, side: str) -> bool:
 
 
 def _pages(texts: list[str]) -> list[list[tuple[int, str]]]:
+    """The lines page by page; a form feed opens a page, also where text follows it on its line
+    (pdftotext puts it before the next page's first line)."""
     pages: list[list[tuple[int, str]]] = [[]]
     for index, text in enumerate(texts):
         if "\f" in text:
             pages.append([])
-        else:
-            pages[-1].append((index, text))
+        rest = text.replace("\f", "")
+        if rest.strip() or "\f" not in text:
+            pages[-1].append((index, rest))
     return pages
 
 
@@ -568,7 +602,9 @@ def _content_lines(
         if "\f" in text:
             page_start = True
             _drop_trailing_blanks(lines)
-            continue
+            text = text.replace("\f", "")
+            if not text.strip():
+                continue
         stripped = text.strip()
         if index in running or (stripped and numbers[index] is None and is_page_number(stripped)):
             furniture += index not in running
@@ -657,7 +693,7 @@ def _line(index: int, text: str, printed: int | None, markdown: bool, page_block
             return None
         found = _MD_HEADING.match(stripped)
         if found:
-            heading, stripped = len(found.group("hashes")), found.group("title")
+            heading, stripped = len(found.group("hashes")), _heading_title(found.group("title"))
     marker, rest = (None, stripped) if heading else split_marker(stripped, glyphs)
     if marker is not None and markdown and len(text) - len(text.lstrip()) >= 2:
         marker = dataclasses.replace(marker, sub=True)

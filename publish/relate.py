@@ -267,10 +267,13 @@ class _Group:
         return sparse.hstack([self.words * np.sqrt(0.5), self.chars * np.sqrt(0.5)]).tocsr()
 
 
-def _prepare(members: pl.DataFrame, names: frozenset[str]) -> _Group:
+def _prepare(members: pl.DataFrame, names: frozenset[str]) -> _Group | None:
+    """None when no pledge of the group has a subject word left (only names, numbers, generic verbs)."""
     texts = members["text"].to_list()
     subjects = [subject_words(t, names) for t in texts]
     stems = [" ".join(stem(w) for w in words) for words in subjects]
+    if not any(stems):
+        return None
     word_model = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True)
     words = normalize(word_model.fit_transform(stems)).tocsr()
     chars = normalize(
@@ -340,6 +343,8 @@ def scored_pairs(
 ) -> list[dict]:
     """Every candidate pair of one group (each pledge's best CANDIDATES_K per other actor), with features and probability."""
     group = _prepare(members, names)
+    if group is None:
+        return []
     vectors = group.vectors
     scored: list[dict] = []
     actor_ids = sorted(set(group.actors))
