@@ -70,10 +70,14 @@ class Chapter:
     number: int
     topic: dict
     columns: list[Column]
-    baseline: Column | None
+    baselines: list[Column]  # each municipality of the group with goals or strategies on the topic
     disagreements: list[tuple[Item, Item, str]]
     agree: int
     similar: int
+
+    @property
+    def all_columns(self) -> list[Column]:
+        return self.columns + self.baselines
 
     @property
     def anchor(self) -> str:
@@ -155,7 +159,10 @@ class BookletModel:
         self.frames = group_frames(frames, group.group_id) if group else frames
         self.evaluation = evaluation
         self.paper = PAPER[paper]
-        self.actors = self.frames["actors"].sort(pl.col("kind") == "municipality", "actor_id")
+        manifest_order = {a.actor_id: n for n, a in enumerate(corpus.actors)}  # P2 before P10, as the editor wrote them
+        self.actors = self.frames["actors"].sort(
+            pl.col("kind") == "municipality", pl.col("actor_id").replace_strict(manifest_order, default=len(manifest_order))
+        )
         self.codes = actor_codes(self.actors)
         self.documents = {d["document_id"]: d for d in self.frames["documents"].iter_rows(named=True)}
         self.actor_of = dict(self.frames["pledges"].select("pledge_id", "actor_id").iter_rows())
@@ -184,7 +191,7 @@ class BookletModel:
         return [d for d in self.documents.values() if d["actor_id"] == actor_id]
 
     def count(self, chapter: Chapter, actor_id: str) -> int:
-        columns = chapter.columns + ([chapter.baseline] if chapter.baseline else [])
+        columns = chapter.all_columns
         return sum(c.count for c in columns if c.actor["actor_id"] == actor_id)
 
     @functools.cached_property
@@ -245,8 +252,8 @@ class BookletModel:
                 Column(a, self._items(on_topic, a["actor_id"], sources, counters, number)) for a in self.actors.iter_rows(named=True)
             ]
             party_columns = [c for c in columns if c.actor["kind"] == "party"]
-            baseline = next((c for c in columns if c.actor["kind"] == "municipality" and c.items), None)
-            chapters.append(Chapter(number, topic, party_columns, baseline, [], 0, 0))
+            baselines = [c for c in columns if c.actor["kind"] == "municipality" and c.items]
+            chapters.append(Chapter(number, topic, party_columns, baselines, [], 0, 0))
         self._mark_relations(chapters)
         return chapters
 

@@ -57,7 +57,7 @@ class SiteModel:
 
 def _all_items(chapter) -> list[Item]:
     items: list[Item] = []
-    columns = chapter.columns + ([chapter.baseline] if chapter.baseline else [])
+    columns = chapter.all_columns
     for column in columns:
         for item in column.items:
             items += [item, *item.children]
