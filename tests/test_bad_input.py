@@ -75,7 +75,7 @@ def _line_of(path: Path, needle: str) -> int:
 
 
 def _fails(result: subprocess.CompletedProcess, *expected: str) -> str:
-    assert result.returncode != 0
+    assert result.returncode == 2, (result.returncode, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
     message = result.stderr.strip()
     assert message.startswith("error: "), message
@@ -892,10 +892,14 @@ def version(tmp_path: Path) -> Path:
     ],
     ids=["wrong-columns", "empty", "binary", "short-row", "wrong-topic-columns", "unclosed-quote"],
 )
-def test_diff_of_a_broken_package(version, file_name, content, expected):
+def test_diff_of_a_broken_package(version, tmp_path, file_name, content, expected):
     path = version / "data" / file_name
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    _fails(_diff(DIFF_V1, version), r"^error: \S*v2/data/" + expected)
+    changes = tmp_path / "endringer.csv"
+    changes.write_text("previous\n")
+    result = _diff(DIFF_V1, version, "--csv", str(changes))
+    _fails(result, r"^error: \S*v2/data/" + expected)
+    assert result.stdout == "" and changes.read_text() == "previous\n"
 
 
 def test_diff_across_versions_without_source_count(version):
