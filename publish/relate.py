@@ -294,7 +294,7 @@ def _prepare(members: pl.DataFrame, names: frozenset[str]) -> _Group | None:
 def pair_features(group: _Group, a: int, b: int, mutual: bool, topic: dict[str, str], topics: dict[str, set[str]]) -> dict[str, float]:
     """What the scorer weighs for one candidate pair (each feature in [0, 1] or a small count)."""
     shared = group.stems[a] & group.stems[b]
-    weight = lambda stems: sum(group.idf.get(s, 0.0) for s in stems)  # noqa: E731 - a local sum, named for reading
+    weight = lambda stems: sum(group.idf.get(s, 0.0) for s in sorted(stems))  # noqa: E731 - sorted: the same sum under any hash seed
     smaller = min(weight(group.stems[a]), weight(group.stems[b]))
     numbers_a, numbers_b = _numbers(group.texts[a]), _numbers(group.texts[b])
     ids = group.ids
