@@ -564,19 +564,17 @@ if __name__ == "__main__":
 '''
 
 
-def test_a_helper_that_dies_is_one_message(seeds, previous, tmp_path):
-    script = tmp_path / "helper_dies.py"
-    script.write_text(HELPER_DIES)
-    before = _snapshot(*previous)
+def _run_patched_build(script: Path, source: str, seeds: Path, previous) -> subprocess.CompletedProcess:
+    """`publish build --no-report` through a script that patches one stage first (a failure on cue)."""
+    script.write_text(source)
     args = ["build", "--seeds", str(seeds), "--package", str(previous[0]), "--out", str(previous[1]), "--no-report"]
-    result = subprocess.run(
-        [sys.executable, str(script), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, str(script), *args], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+
+
+def test_a_helper_that_dies_is_one_message(seeds, previous, tmp_path):
+    before = _snapshot(*previous)
+    result = _run_patched_build(tmp_path / "helper_dies.py", HELPER_DIES, seeds, previous)
     assert result.returncode == 2
     _fails(
         result,
@@ -637,18 +635,8 @@ if __name__ == "__main__":
 
 def test_interrupted_workbook_discards_its_open_sheets(seeds, previous, tmp_path):
     """Ctrl-C in the middle of the workbook's streamed rows: one line, no lxml tracebacks at exit."""
-    script = tmp_path / "interrupt_workbook.py"
-    script.write_text(INTERRUPT_WORKBOOK)
     before = _snapshot(*previous)
-    args = ["build", "--seeds", str(seeds), "--package", str(previous[0]), "--out", str(previous[1]), "--no-report"]
-    result = subprocess.run(
-        [sys.executable, str(script), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    result = _run_patched_build(tmp_path / "interrupt_workbook.py", INTERRUPT_WORKBOOK, seeds, previous)
     assert result.returncode == 130
     assert result.stderr.strip().endswith("interrupted: no output was changed"), result.stderr
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
