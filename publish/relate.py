@@ -49,7 +49,8 @@ OPPOSITION_CUES = (
     "ulovlig",
     "ulovlige",
 )
-# A cue before these protects or qualifies rather than opposes ("Ingen nedbygging", "ikke bare inn til Oslo").
+# A cue before these protects or qualifies rather than opposes ("Ingen nedbygging", "ikke bare inn til Oslo"):
+# Norwegian words of loss and of restriction, a small lexicon of the language, not of one programme.
 PROTECTIVE_TARGETS = frozenset(stem(w) for w in ("nedbygging", "færre", "mindre", "forsøpling", "bare", "kun"))
 # The object of a cue ends at a preposition or conjunction: "fjerne ulovlige tiltak | i strandsonen".
 _OBJECT_END = frozenset("i på for til med fra ved når som slik og eller men samt hvor der".split())
