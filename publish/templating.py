@@ -29,6 +29,15 @@ def percent(value: float) -> str:
     return f"{value * 100:.1f}".replace(".", ",") + "\u00a0%"
 
 
+def counted(value: int, one: str, many: str) -> str:
+    """A count with its word in the right number: Norwegian takes the singular for one alone.
+
+    >>> counted(1, "enig", "enige"), counted(0, "enig", "enige"), counted(2, "beslektet", "beslektede")
+    ('1 enig', '0 enige', '2 beslektede')
+    """
+    return f"{thousands(value)} {one if value == 1 else many}"
+
+
 def environment(templates: Path) -> Environment:
     """Autoescape on (a pledge with "<" prints literally); undefined names are errors, not blanks."""
     env = Environment(
@@ -40,6 +49,7 @@ def environment(templates: Path) -> Environment:
     )
     env.filters["thousands"] = thousands
     env.filters["percent"] = percent
+    env.filters["counted"] = counted
     return env
 
 

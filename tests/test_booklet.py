@@ -190,3 +190,31 @@ def test_ctrl_c_while_weasyprint_draws_an_svg_stops_the_pdf(monkeypatch, tmp_pat
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, inherited)
+
+
+def _cover_lines(pdf_text: list[str]) -> list[str]:
+    return [line.strip() for line in pdf_text[0].splitlines() if line.strip()]
+
+
+def test_counts_agree_with_their_nouns_in_number(html: str, pdf_text: list[str]):
+    counts = re.findall(r'<p class="chapter-summary">(.*?)</p>|<span class="actor-count">(.*?)</span>', html, flags=re.S)
+    text = re.sub(r"<[^>]+>", "", " ".join(" ".join(found) for found in counts))
+    assert counts and "Par:" in text
+    assert not re.search(r"(?<![\d\u202f])1 (?:enige|uenige|beslektede|løfter|mål og strategier)\b", text)
+    assert not re.search(r"(?<![\d\u202f])(?:0|[2-9]|\d\d+) (?:enig|uenig|beslektet|løfte|mål eller strategi)\b", text)
+    summaries = re.findall(r"Par: \d+ \w+ · \d+ \w+ · \d+ \w+", "\n".join(pdf_text))
+    assert summaries and any(s.startswith("Par: 1 enig ·") for s in summaries)
+
+
+def test_the_cover_names_each_period_once_a_line(pdf_text: list[str]):
+    for line in _cover_lines(pdf_text):
+        periods = re.findall(r"\d{4}(?:–\d{4})?", line)
+        assert len(periods) == len(set(periods)), line
+
+
+def test_chapter_headings_carry_no_english_cap_labels(html: str, built: Built):
+    chapters = html.split('id="vedlegg"')[0]
+    assert "CAP " not in chapters
+    appendix = html.split('id="vedlegg"')[1]
+    for label in built.frames["topics"].filter(pl.col("cap_major_code").is_not_null())["cap_major_label"]:
+        assert label in appendix
