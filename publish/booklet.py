@@ -190,6 +190,21 @@ class BookletModel:
     def documents_of(self, actor_id: str) -> list[dict]:
         return [d for d in self.documents.values() if d["actor_id"] == actor_id]
 
+    def period_of(self, actor_id: str) -> str:
+        """The period an actor speaks for: its programmes' periods (else its documents'), each once.
+
+        A party's web pages of 2023 do not make its 2023–2027 programme read "2023–2027, 2023".
+        """
+        documents = self.documents_of(actor_id)
+        programmes = [d for d in documents if d["kind"] == "programme"]
+        periods = dict.fromkeys(d["period"] for d in programmes or documents if d["period"])
+        return ("program " if programmes and periods else "") + " og ".join(periods)
+
+    @property
+    def periods_differ(self) -> bool:
+        """True when the parties' programmes are for different periods: the booklet says so plainly."""
+        return len({self.period_of(a["actor_id"]) for a in self.parties} - {""}) > 1
+
     def count(self, chapter: Chapter, actor_id: str) -> int:
         columns = chapter.all_columns
         return sum(c.count for c in columns if c.actor["actor_id"] == actor_id)

@@ -218,3 +218,24 @@ def test_chapter_headings_carry_no_english_cap_labels(html: str, built: Built):
     appendix = html.split('id="vedlegg"')[1]
     for label in built.frames["topics"].filter(pl.col("cap_major_code").is_not_null())["cap_major_label"]:
         assert label in appendix
+
+
+def test_each_party_is_introduced_with_its_programme_period(pdf_text: list[str], built: Built):
+    howto = _squash(next(page for page in pdf_text if page.startswith("Slik leser du heftet")))
+    programmes = built.frames["documents"].filter(pl.col("kind") == "programme").join(built.frames["actors"], on="actor_id")
+    assert programmes["period"].n_unique() > 1  # the seeds compare a 2023–2027 with a 2019–2023 programme
+    for name, period in programmes.select("name", "period").iter_rows():
+        assert _squash(f"{name} (program {period})") in howto
+    assert _squash("Merk: programmene gjelder ulike perioder.") in howto
+    assert "Programmene gjelder ulike perioder" in " ".join(_cover_lines(pdf_text))
+
+
+def test_programmes_of_one_period_get_no_notice(built: Built):
+    from publish.sources import load_corpus
+
+    frames = dict(built.frames)
+    frames["documents"] = frames["documents"].with_columns(
+        pl.when(pl.col("kind") == "programme").then(pl.lit("2023–2027")).otherwise(pl.col("period")).alias("period")
+    )
+    html = booklet.render_html(booklet.BookletModel(load_corpus(SEEDS), frames, {}, "a4"))
+    assert "ulike perioder" not in html and "Rødt Bærum (program 2023–2027)" in re.sub(r"<[^>]+>", "", html)
