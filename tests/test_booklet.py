@@ -239,3 +239,17 @@ def test_programmes_of_one_period_get_no_notice(built: Built):
     )
     html = booklet.render_html(booklet.BookletModel(load_corpus(SEEDS), frames, {}, "a4"))
     assert "ulike perioder" not in html and "Rødt Bærum (program 2023–2027)" in re.sub(r"<[^>]+>", "", html)
+
+
+def test_checksums_print_whole_at_a_readable_size_without_hyphens(built: Built):
+    """A hash is copied from the page: no hyphen may enter it where a line breaks, and it is ≥ 7 pt."""
+    reader = PdfReader(built.paths.out / "report.pdf")
+    hashes = built.frames["documents"]["sha256"].to_list()
+    page = next(p for p in reversed(reader.pages) if hashes[0][:12] in p.extract_text())
+    pieces: list[tuple[str, float]] = []
+    page.extract_text(visitor_text=lambda text, cm, tm, font, size: pieces.append((text, size * abs(cm[0] * tm[0]))))
+    text = "".join(t for t, _ in pieces)
+    for digest in hashes:
+        assert digest in re.sub(r"\s+", "", text), digest  # broken only by line ends, never by "-" or "‐"
+    sizes = [size for t, size in pieces if re.fullmatch(r"[0-9a-f]{6,}", t.strip()) and any(t.strip() in h for h in hashes)]
+    assert sizes and min(sizes) >= 7
