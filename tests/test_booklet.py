@@ -253,3 +253,44 @@ def test_checksums_print_whole_at_a_readable_size_without_hyphens(built: Built):
         assert digest in re.sub(r"\s+", "", text), digest  # broken only by line ends, never by "-" or "‐"
     sizes = [size for t, size in pieces if re.fullmatch(r"[0-9a-f]{6,}", t.strip()) and any(t.strip() in h for h in hashes)]
     assert sizes and min(sizes) >= 7
+
+
+def _with_sub_points(items: list) -> list:
+    found = []
+    for item in items:
+        if item.children:
+            found.append(item)
+            found += _with_sub_points(item.children)
+    return found
+
+
+def test_a_lead_in_stays_on_the_page_of_its_first_sub_point(pdf_text: list[str], built: Built):
+    from publish.sources import load_corpus
+
+    model = booklet.BookletModel(load_corpus(SEEDS), built.frames, {}, "a4")
+    lead_ins = [
+        item
+        for chapter in model.chapters
+        for column in chapter.all_columns
+        for item in _with_sub_points(column.items)
+        if item.text.rstrip().endswith(":")
+    ]
+    assert lead_ins  # the seeds have them ("… muligheten til å:")
+    pages = [_squash(page) for page in pdf_text]
+    for item in lead_ins:
+        end, start = _squash(" ".join(item.text.split()[-4:])), _squash(" ".join(item.children[0].text.split()[:4]))
+        assert any(end in page and start in page for page in pages), item.label
+
+
+def test_blank_pages_carry_no_running_head_and_no_folio(pdf_text: list[str], built: Built):
+    """A page holding nothing but margin boxes (a blank left-hand page before a chapter) holds nothing at all."""
+    heads = {"Løfter i Bærum", "Oversikt", "Vedlegg: Slik er datasettet laget"}
+    heads |= {f"{n} {label}" for n, label in enumerate(built.frames["topics"].sort("order")["label"], 1)}
+    margin_only = re.compile(r"Side \d+ av \d+|Datasett v\S+")
+    blank = []
+    for number, page in enumerate(pdf_text, 1):
+        body = [line for line in page.splitlines() if line.strip() and line.strip() not in heads and not margin_only.fullmatch(line.strip())]
+        if not body:
+            blank.append(number)
+            assert page.strip() == "", f"page {number} is blank but for its margins: {page!r}"
+    assert blank and all(n % 2 == 0 for n in blank)  # chapters open on the right, leaving some left-hand pages blank
