@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -294,3 +295,30 @@ def test_blank_pages_carry_no_running_head_and_no_folio(pdf_text: list[str], bui
             blank.append(number)
             assert page.strip() == "", f"page {number} is blank but for its margins: {page!r}"
     assert blank and all(n % 2 == 0 for n in blank)  # chapters open on the right, leaving some left-hand pages blank
+
+
+MM = 72 / 25.4
+
+
+def _words_per_side(pdf: Path) -> list[tuple[float, float, list[tuple[float, float, float, float]]]]:
+    """(width, height, word boxes in points from the top left) of every page, as pdftotext -bbox finds them."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    number = r'"([\d.]+)"'
+    word = re.compile(rf"<word xMin={number} yMin={number} xMax={number} yMax={number}>")
+    pages = re.findall(rf"<page width={number} height={number}>(.*?)</page>", xml, flags=re.S)
+    return [(float(w), float(h), [tuple(map(float, box)) for box in word.findall(body)]) for w, h, body in pages]
+
+
+def test_imposed_a5_has_a_gutter_and_keeps_heads_and_folios_off_the_trim(built: Built):
+    """On every sheet but the cover's, the even page lies left and the odd right of the fold: the text's
+    distance to the fold (gutter) is at least 4 mm more than to the sheet's outer edge, and nothing
+    printed (running heads and page numbers included) comes within 8 mm of the top or bottom edge."""
+    sides = _words_per_side(built.paths.out / "report-booklet.pdf")
+    outer, inner = [], []
+    for width, _height, words in sides[1:]:
+        fold = width / 2
+        outer += [x0 for x0, _, x1, _ in words if x1 <= fold]
+        inner += [x0 - fold for x0, _, _, _ in words if x0 >= fold]
+    assert outer and inner and min(inner) - min(outer) >= 4 * MM - 0.5
+    for _width, height, words in sides:
+        assert all(y0 >= 8 * MM and height - y1 >= 8 * MM for _, y0, _, y1 in words)
