@@ -237,7 +237,7 @@ class Entry:
     values: dict
     path: Path
     span: Span
-    what: str  # "document", then "document 'ap-web-arbeid'" once its id is known
+    what: str  # "document", then "document 'program-2027'" once its id is known
 
     @property
     def line(self) -> int:
