@@ -18,7 +18,7 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from publish.sources import Document
 from publish.text import is_pledge_lead_in
@@ -436,7 +436,6 @@ class Layout:
     numbered_items: int = 0
     heading_levels: int = 0
     width: int = 0
-    notes: tuple[str, ...] = field(default=())
 
     def describe(self) -> str:
         kind = "markdown" if self.markdown else ("web text" if self.width > PARAGRAPH_LINE else "pdf text")
@@ -455,7 +454,7 @@ class Layout:
             parts.append(f"{self.numbered_items} numbered items")
         if self.heading_levels:
             parts.append(f"{self.heading_levels} heading level{'s' if self.heading_levels > 1 else ''}")
-        return ", ".join(parts + list(self.notes))
+        return ", ".join(parts)
 
 
 # What an explicit profile fixes; everything else is detected as for "auto".
