@@ -1,10 +1,12 @@
 """Stage 5: pairs of pledges from different actors that want the same thing, or opposite things.
 
 Similarity survives inflection and compounds: TF-IDF over Norwegian word stems plus TF-IDF over
-character 4-5-grams, averaged; pairs on the same topic get a small boost. Only each pledge's best
-partners are kept, so a reader sees a handful of strong links, not a web of weak ones. Stance: a pair
-disagrees when one side negates a word both share ("Ikke innføre eiendomsskatt" / "Gå inn for en
-eiendomsskatt") and the other does not. seeds/relations.csv confirms, relabels or removes pairs.
+character 4-5-grams, per comparison group. Each pledge's nearest pledges of every other actor are
+candidates; a logistic regression learnt from hand labels (relation_model.json, bench/train_relations.py)
+weighs them, and only the two most probable partners per pledge and other actor are kept, so a reader
+sees a handful of strong links, not a web of weak ones. Stance: a pair disagrees when one side negates
+a word both share ("Ikke innføre eiendomsskatt" / "Gå inn for en eiendomsskatt") and the other does
+not. seeds/relations.csv confirms, relabels or removes pairs.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ DISAGREE_MIN = 0.10  # raw cosine for an opposite stance on a shared word to cou
 TOP_K = 3  # candidates scored per pledge and per other actor (the hand-labelled pool was drawn the same way)
 SHOWN_K = 2  # relations kept per pledge and per other actor
 MODEL_PATH = Path(__file__).with_name("relation_model.json")
-CHUNK = 2048  # rows of the similarity matrix computed at a time (bounded memory at any scale)
+CHUNK = 2048  # rows of the similarity matrix computed at a time: memory grows with one block, not the square
 
 # Words that turn the next words against something ("Stanse utbyggingen av ny E-18").
 OPPOSITION_CUES = (
