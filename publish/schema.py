@@ -114,6 +114,19 @@ def _line(name: str, title: str, what: str, required: bool = True) -> Field:
     return Field(name, "integer", title, what, required=required, minimum=1)
 
 
+GROUPS = Table(
+    "groups",
+    "Sammenligningsgrupper",
+    "Aktørene som sammenlignes med hverandre (én kommunes partier og kommunen selv); hver gruppe har sitt eget hefte.",
+    (
+        Field("group_id", "string", "Gruppe-ID", "Kort, stabil ID for gruppen (aktørenes sammenligningsgruppe).", required=True, unique=True),
+        Field("name", "string", "Navn", "Stedet gruppen gjelder, for eksempel kommunen.", required=True),
+        Field("title", "string", "Tittel", "Tittelen på gruppens hefte.", required=True),
+        Field("subtitle", "string", "Undertittel", "Undertittelen på gruppens hefte.", required=True),
+    ),
+    ("group_id",),
+)
+
 ACTORS = Table(
     "actors",
     "Aktører",
@@ -133,6 +146,7 @@ ACTORS = Table(
         ),
     ),
     ("actor_id",),
+    (_ref("comparison_group", "groups", "group_id"),),
 )
 
 DOCUMENTS = Table(
@@ -353,7 +367,8 @@ RELATIONS = Table(
 )
 
 FOUNDATION_TABLES = (ACTORS, DOCUMENTS, SECTIONS, PLEDGES, PLEDGE_SOURCES)
-ALL_TABLES = FOUNDATION_TABLES + (TOPICS, PLEDGE_TOPICS, RELATIONS)
+# A table added later goes last: the resources and sheets already published keep their places.
+ALL_TABLES = FOUNDATION_TABLES + (TOPICS, PLEDGE_TOPICS, RELATIONS, GROUPS)
 
 
 def empty_frame(table: Table) -> pl.DataFrame:

@@ -219,7 +219,7 @@ def _heading_path(extraction: Extraction, heading) -> list[str]:
 
 
 def build_tables(corpus: Corpus, extractions: dict[str, Extraction]) -> dict[str, pl.DataFrame]:
-    """All foundation tables from the corpus and its extractions."""
+    """All foundation tables, and the comparison groups, from the corpus and its extractions."""
     sections: list[dict] = []
     sources: list[_Source] = []
     for document in corpus.documents:
@@ -234,6 +234,7 @@ def build_tables(corpus: Corpus, extractions: dict[str, Extraction]) -> dict[str
         "sections": schema.conform(pl.DataFrame(sections, schema=schema.SECTIONS.polars_schema()), schema.SECTIONS),
         "pledges": _pledges_frame(sources),
         "pledge_sources": _sources_frame(sources),
+        "groups": groups_frame(corpus),
     }
 
 
@@ -332,6 +333,12 @@ def _actors_frame(corpus: Corpus) -> pl.DataFrame:
         for a in corpus.actors
     ]
     return schema.conform(pl.DataFrame(rows, schema=schema.ACTORS.polars_schema()), schema.ACTORS)
+
+
+def groups_frame(corpus: Corpus) -> pl.DataFrame:
+    """The manifest's [[groups]], or the groups derived from the actors when it has none (sources.load_corpus)."""
+    rows = [{"group_id": g.group_id, "name": g.name, "title": g.title, "subtitle": g.subtitle} for g in corpus.groups]
+    return schema.conform(pl.DataFrame(rows, schema=schema.GROUPS.polars_schema()), schema.GROUPS)
 
 
 def _documents_frame(corpus: Corpus, extractions: dict[str, Extraction]) -> pl.DataFrame:

@@ -48,7 +48,7 @@ LINK_FONT = Font(color="0563C1", underline="single")
 EXCEL_CELL_CHARS = 32_767  # the most characters an Excel cell holds; Excel cuts a longer text without a word
 CONTINUED = "(forts.)"  # the label of a comparison row that continues the row above
 # Where an id column links to the row of the table it names.
-LINKS = {"document_id": "documents", "actor_id": "actors", "section_id": "sections", "topic_id": "topics"}
+LINKS = {"document_id": "documents", "actor_id": "actors", "section_id": "sections", "topic_id": "topics", "comparison_group": "groups"}
 
 
 def sheet_title(table: schema.Table) -> str:

@@ -18,6 +18,7 @@ from bench.synth import synthesise_groups
 from publish.build import Paths, StageLog, build
 from publish.errors import InputError
 from publish.sources import DEFAULT_SUBTITLE, load_corpus
+from publish.tables import groups_frame
 from tests.conftest import ROOT, SEEDS
 
 GROUPS = """[[groups]]
@@ -89,6 +90,12 @@ def test_without_groups_each_actor_group_is_one_titled_like_the_dataset(seeds: P
     assert (group.group_id, group.name, group.title, group.subtitle) == ("baerum", "Bærum kommune", "Løfter i Bærum", DEFAULT_SUBTITLE)
 
 
+def test_without_groups_the_groups_table_holds_the_derived_ones(seeds: Path):
+    _edit(seeds, GROUPS, "")
+    frame = groups_frame(load_corpus(seeds))
+    assert frame.rows() == [("baerum", "Bærum kommune", "Løfter i Bærum", DEFAULT_SUBTITLE)]
+
+
 def test_an_actor_group_must_be_safe_in_a_file_name_even_without_groups(seeds: Path):
     manifest = _edit(seeds, GROUPS, "")
     _edit(seeds, 'group = "baerum"', 'group = "../x"')
@@ -135,6 +142,17 @@ def test_every_pledge_is_in_its_own_groups_booklet_and_in_no_other(two_groups):
         assert _squash(row["text"]) in text[own], (own, row["text"])
         for other in set(text) - {own}:
             assert _squash(row["text"]) not in text[other], (other, row["text"])
+
+
+def test_the_dataset_holds_every_group_with_its_actors_in_it(two_groups):
+    paths, frames, _ = two_groups
+    groups = frames["groups"]
+    assert groups.select("group_id", "name", "title").rows() == [
+        ("k1-2", "Kommune 1", "Løfter i Kommune 1"),
+        ("k2-4", "Kommune 2", "Løfter i Kommune 2"),
+    ]
+    assert set(frames["actors"]["comparison_group"]) == set(groups["group_id"])
+    assert (paths.package / "data" / "groups.csv").read_text(encoding="utf-8").splitlines()[0] == "group_id,name,title,subtitle"
 
 
 def test_two_parties_stand_side_by_side_and_four_one_after_another(two_groups):

@@ -14,6 +14,7 @@ import pytest
 from publish import schema
 from publish.build import Paths, StageLog, build
 from publish.package import validate_package
+from publish.sources import DEFAULT_SUBTITLE
 from tests.conftest import ROOT, SEEDS, Built
 
 TABLES = {t.name: t for t in schema.ALL_TABLES}
@@ -33,6 +34,24 @@ def test_descriptor_has_the_release_metadata(built: Built):
     assert all("sha256:" in s["description"] for s in descriptor["sources"])
     assert {c["title"] for c in descriptor["contributors"]} >= {"Bærum Arbeiderparti", "Rødt Bærum", "Bærum kommune"}
     assert [r["name"] for r in descriptor["resources"]] == list(TABLES)
+
+
+def test_the_tables_are_a_contract_that_only_grows():
+    """Names and order as published: a new table goes last, none is renamed or moved."""
+    published = ["actors", "documents", "sections", "pledges", "pledge_sources", "topics", "pledge_topics", "relations", "groups"]
+    assert list(TABLES) == published
+
+
+def test_groups_hold_every_actors_group_and_the_key_from_actors_holds(built: Built):
+    groups, actors = built.frames["groups"], built.frames["actors"]
+    assert groups.rows() == [("baerum", "Bærum", "Løfter i Bærum", DEFAULT_SUBTITLE)]
+    assert set(actors["comparison_group"]) <= set(groups["group_id"])
+    assert actors.join(groups, left_on="comparison_group", right_on="group_id", how="anti").height == 0
+    descriptor = json.loads((built.paths.package / "datapackage.json").read_text(encoding="utf-8"))
+    (actors_resource,) = [r for r in descriptor["resources"] if r["name"] == "actors"]
+    assert actors_resource["schema"]["foreignKeys"] == [
+        {"fields": ["comparison_group"], "reference": {"resource": "groups", "fields": ["group_id"]}}
+    ]
 
 
 @pytest.mark.parametrize(("table", "field"), [(t.name, f.name) for t in schema.ALL_TABLES for f in t.fields])

@@ -22,6 +22,15 @@ def test_sheets_in_order(book):
     assert book.sheetnames == [README_SHEET, COMPARISON_SHEET] + [sheet_title(t) for t in schema.ALL_TABLES]
 
 
+def test_an_actors_group_links_to_its_row_in_the_groups_sheet(book):
+    actors = book[sheet_title(TABLES["actors"])]
+    column = [c.value for c in actors[1]].index(TABLES["actors"].field("comparison_group").title) + 1
+    cell = actors.cell(2, column)
+    assert cell.value == "baerum"
+    assert cell.hyperlink.location == f"'{sheet_title(TABLES['groups'])}'!A2"
+    assert book[sheet_title(TABLES["groups"])]["A2"].value == "baerum"
+
+
 @pytest.mark.parametrize("name", list(TABLES))
 def test_data_sheet_matches_the_csv(book, built: Built, name: str):
     table, frame = TABLES[name], built.frames[name]
