@@ -308,7 +308,7 @@ def _table_section(table: schema.Table, rows: int) -> list[str]:
     lines = [
         f"### `{table.name}` – {table.title}",
         "",
-        f"{table.description} **{rows} rows.** Primary key: `{', '.join(table.primary_key)}`.",
+        f"{table.description} **{rows} {'row' if rows == 1 else 'rows'}.** Primary key: `{', '.join(table.primary_key)}`.",
         "",
         "| column | type | title | description |",
         "|---|---|---|---|",
