@@ -1,7 +1,10 @@
-"""The static site, in a real headless Chromium (Debian's package): pages, links, filter and search."""
+"""The static site, in a real headless Chromium (Debian's package): pages, links, filter and search,
+the search page over every pledge, and a page per comparison group."""
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import re
 import shutil
 import subprocess
@@ -9,9 +12,16 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import polars as pl
 import pytest
 
-from tests.conftest import Built
+from bench.synth import synthesise_groups
+from publish.booklet import TEMPLATES, BookletModel
+from publish.build import Paths, StageLog, build
+from publish.errors import InputError
+from publish.site import write_site
+from publish.sources import Group, load_corpus
+from tests.conftest import SEEDS, Built
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -112,3 +122,105 @@ def test_screenshot_of_a_topic_page(site: Path, tmp_path: Path):
     shot = tmp_path / "okonomi.png"
     chromium(tmp_path, "--window-size=1280,1400", f"--screenshot={shot}", (site / "tema" / "okonomi.html").as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+# ---- the search page: every pledge of the dataset, filtered in the browser ----------------------
+
+HIT = re.compile(
+    r'<li class="hit" id="([^"]+)" data-pledge="([\w-]+)" data-actor="([\w-]+)" data-group="([\w-]+)"'
+    r' data-topic="([\w-]+)" data-text="([^"]*)"( hidden="")?'
+)
+
+
+def _hits(dom: str) -> list[tuple[str, str, str, str, str, str, bool]]:
+    """(label, pledge, actor, group, topic, text) of each row, with whether it is shown."""
+    return [
+        (label, pledge, actor, group, topic, html.unescape(text), not hidden)
+        for label, pledge, actor, group, topic, text, hidden in HIT.findall(dom)
+    ]
+
+
+def test_search_page_lists_every_pledge_and_is_linked_from_the_landing_page(site: Path, built: Built, tmp_path: Path):
+    dom = chromium(tmp_path, "--dump-dom", (site / "sok.html").as_uri())
+    hits = _hits(dom)
+    shown = sorted(pledge for _, pledge, *_, visible in hits if visible)
+    printed = built.frames["pledges"].filter(pl.col("kind") != "context")  # a lead-in is printed with its points, not as a pledge
+    assert shown == sorted(printed["pledge_id"]) and len(hits) == len(shown)
+    topic_of = dict(built.frames["pledge_topics"].filter(pl.col("rank") == 1).select("pledge_id", "topic_id").iter_rows())
+    actor_of = dict(printed.select("pledge_id", "actor_id").iter_rows())
+    assert all(topic == topic_of[pledge] and actor == actor_of[pledge] for _, pledge, actor, _, topic, *_ in hits)
+    assert f"{len(shown)} løfter vises" in dom
+    assert 'href="sok.html"' in (site / "index.html").read_text(encoding="utf-8")
+    assert 'id="gruppe"' not in dom  # one group: no group filter
+
+
+@pytest.mark.parametrize(
+    ("query", "wanted"),
+    [
+        ("aktor=r", lambda actor, topic, text: actor == "r"),
+        ("tema=barnehage", lambda actor, topic, text: topic == "barnehage"),
+        ("sok=Barnehage%20OPPTAK", lambda actor, topic, text: "barnehage" in text and "opptak" in text),
+        ("aktor=ap&tema=skole&sok=elev", lambda actor, topic, text: actor == "ap" and topic == "skole" and "elev" in text),
+    ],
+    ids=["actor", "topic", "words", "all-three"],
+)
+def test_search_filters_narrow_to_the_right_rows_in_a_real_browser(site: Path, tmp_path: Path, query: str, wanted):
+    dom = chromium(tmp_path, "--dump-dom", (site / "sok.html").as_uri() + "?" + query)
+    hits = _hits(dom)
+    shown = [label for label, _, actor, _, topic, text, visible in hits if visible]
+    expected = [label for label, _, actor, _, topic, text, _ in hits if wanted(actor, topic, text)]
+    assert shown == expected and 0 < len(shown) < len(hits), query
+    assert f"{len(shown)} løfte{'' if len(shown) == 1 else 'r'} vises" in dom
+
+
+def test_every_output_stays_inside_the_site_folder(site: Path):
+    for path in site.rglob("*"):
+        assert not path.is_symlink() and path.resolve().is_relative_to(site.resolve()), path
+    assert {p.name for p in site.iterdir()} == {"index.html", "sok.html", "site.js", "site.css", "fonts", "tema", "kilde"}
+
+
+def test_a_group_id_unfit_for_a_file_name_is_refused_before_any_page_is_written(built: Built, tmp_path: Path):
+    corpus = load_corpus(SEEDS)
+    unsafe = dataclasses.replace(corpus, groups=(*corpus.groups, Group("../ut", "Ut", "Løfter ute")))
+    model = BookletModel(corpus, built.frames, {}, "a4")
+    with pytest.raises(InputError, match=r"group id '\.\./ut' cannot be part of a file name"):
+        write_site(unsafe, model, tmp_path / "out", TEMPLATES)
+    assert not list((tmp_path / "out" / "site").rglob("*.html")) and not (tmp_path / "out" / "ut.html").exists()
+
+
+# ---- several comparison groups: a page per group ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_groups_site(tmp_path_factory) -> tuple[Path, dict[str, pl.DataFrame]]:
+    root = tmp_path_factory.mktemp("site-groups")
+    seeds = synthesise_groups(SEEDS, root / "seeds", [2, 3], documents=("ap-web-arbeid",))
+    paths = Paths(seeds=seeds, package=root / "datapackage", out=root / "build")
+    frames = build(paths, StageLog(echo=lambda line: None))
+    return paths.out / "site", frames
+
+
+def test_each_group_has_a_page_of_its_actors_and_topics(two_groups_site):
+    site, frames = two_groups_site
+    index = (site / "index.html").read_text(encoding="utf-8")
+    actors = frames["actors"]
+    for group in sorted(set(actors["comparison_group"])):
+        assert f'href="grupper/{group}.html"' in index
+        page = (site / "grupper" / f"{group}.html").read_text(encoding="utf-8")
+        for actor in actors.iter_rows(named=True):
+            assert (actor["name"] in page) == (actor["comparison_group"] == group), (group, actor["name"])
+        own = actors.filter(pl.col("comparison_group") == group)["actor_id"]
+        pledges = frames["pledges"].filter(pl.col("actor_id").is_in(own.implode()) & (pl.col("kind") != "context"))
+        topics = frames["pledge_topics"].filter((pl.col("rank") == 1) & pl.col("pledge_id").is_in(pledges["pledge_id"].implode()))
+        listed = re.findall(r'<a href="\.\./tema/([\w-]+)\.html\?aktor=', page)
+        assert sorted(listed) == sorted(set(topics["topic_id"]))
+        assert f'href="../sok.html?gruppe={group}"' in page
+
+
+def test_search_by_group_in_a_real_browser(two_groups_site, tmp_path: Path):
+    site, frames = two_groups_site
+    dom = chromium(tmp_path, "--dump-dom", (site / "sok.html").as_uri() + "?gruppe=k2-3")
+    hits = _hits(dom)
+    assert {group for _, _, _, group, *_ in hits} == {"k1-2", "k2-3"}
+    shown = [pledge for _, pledge, _, group, *_, visible in hits if visible]
+    assert shown == [pledge for _, pledge, _, group, *_ in hits if group == "k2-3"] and shown
