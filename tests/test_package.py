@@ -104,7 +104,8 @@ def test_readme_lists_every_table_with_its_row_count(built: Built):
     readme = (built.paths.package / "README.md").read_text(encoding="utf-8")
     for name, frame in built.frames.items():
         assert f"`{name}`" in readme
-        assert f"**{frame.height} rows.**" in readme
+        assert f"**{frame.height} {'row' if frame.height == 1 else 'rows'}.**" in readme
+    assert "**1 row.**" in readme  # the seeds' one comparison group, in the singular
 
 
 def test_zip_holds_exactly_the_package(built: Built):
