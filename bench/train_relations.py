@@ -11,7 +11,6 @@ choose anything.
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from publish import evaluate, relate
 from publish.build import Paths, StageLog, _data
+from tests.corpus.score import copy_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = (
@@ -42,14 +42,6 @@ def frames_of(seeds: Path, work: Path) -> dict:
     paths = Paths(seeds=seeds, package=work / "dp", out=work / "out", report=False)
     corpus, frames, _ = _data(paths, StageLog(echo=lambda line: None))
     return {"dataset": corpus.dataset.name, **frames}
-
-
-def corpus_seeds(work: Path) -> Path:
-    seeds = work / "korpus"
-    shutil.copytree(ROOT / "tests" / "corpus" / "texts", seeds / "texts")
-    shutil.copy(ROOT / "tests" / "corpus" / "sources.toml", seeds)
-    shutil.copy(ROOT / "seeds" / "topics.toml", seeds)
-    return seeds
 
 
 def candidates(frames: dict) -> list[dict]:
@@ -81,7 +73,7 @@ def curve(rows: list[dict], labels: dict, positives: set, thresholds: np.ndarray
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        data = [frames_of(ROOT / "seeds", work / "baerum"), frames_of(corpus_seeds(work), work / "korpus")]
+        data = [frames_of(ROOT / "seeds", work / "baerum"), frames_of(copy_corpus(work / "korpus"), work / "korpus-build")]
         rows = [row for frames in data for row in candidates(frames)]
     labels = evaluate.load_pair_labels(ROOT / "tests" / "data")
     split = {key: evaluate.split_of(key) for key in labels}

@@ -327,7 +327,7 @@ def _describe_scores(scores: evaluate.Evaluation) -> str:
 
 
 def _share(share: evaluate.Share) -> str:
-    low, high = evaluate.wilson(share.right, share.of)
+    low, high = share.interval
     return f"{share.value:.3f} [{low:.2f}–{high:.2f}] of {share.of}"
 
 

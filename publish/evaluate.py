@@ -67,8 +67,12 @@ class Share:
     def value(self) -> float:
         return self.right / self.of if self.of else 0.0
 
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.right, self.of)
+
     def as_dict(self) -> dict:
-        low, high = wilson(self.right, self.of)
+        low, high = self.interval
         return {"value": round(self.value, 3), "right": self.right, "of": self.of, "low": round(low, 3), "high": round(high, 3)}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,14 @@ def built(tmp_path_factory) -> Built:
     lines: list[str] = []
     frames = build(paths, StageLog(echo=lines.append))
     return Built(paths, frames, lines)
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    """A private copy of the seeds, to edit or break."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
 
 
 def fixture_document(text_path: Path, layout: str, chapters: tuple[str, ...] = (), **options) -> Document:

@@ -26,14 +26,6 @@ AP_WEB = "texts/ap-web-arbeid.txt"
 
 
 @pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    """A private copy of the seeds to break."""
-    target = tmp_path / "seeds"
-    shutil.copytree(SEEDS, target)
-    return target
-
-
-@pytest.fixture
 def previous(tmp_path: Path) -> tuple[Path, Path]:
     """Outputs of an earlier build (stand-ins) that a failed build must leave untouched."""
     package, out = tmp_path / "datapackage", tmp_path / "build"

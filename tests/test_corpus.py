@@ -18,8 +18,7 @@ import pytest
 from publish.extract import Extraction, extract
 from publish.sources import load_corpus
 from tests.conftest import SEEDS
-from tests.corpus.score import CORPUS as CORPUS_DIR
-from tests.corpus.score import load_corpus_documents, read_labels, score
+from tests.corpus.score import copy_corpus, load_corpus_documents, read_labels, score
 
 CORPUS = load_corpus_documents()
 DOCUMENTS = {d.document_id: d for d in CORPUS.documents}
@@ -134,14 +133,9 @@ def test_a_hand_read_item_of_each_hard_layout():
 def test_the_whole_corpus_builds_from_its_own_folder(tmp_path):
     """Seventeen documents, each one manifest entry, built alone outside the repo: tables, package
     (validated), workbook; pledges no chapter takes are in 'Andre tema' with one warning."""
-    import shutil
-
     from publish.build import Paths, StageLog, build
 
-    seeds = tmp_path / "korpus"
-    shutil.copytree(CORPUS_DIR / "texts", seeds / "texts")
-    shutil.copy(CORPUS_DIR / "sources.toml", seeds)
-    shutil.copy(SEEDS / "topics.toml", seeds)
+    seeds = copy_corpus(tmp_path / "korpus")
     log: list[str] = []
     frames = build(Paths(seeds=seeds, package=tmp_path / "dp", out=tmp_path / "out", report=False), StageLog(echo=log.append))
     assert frames["documents"].height == 17

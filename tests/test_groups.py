@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,13 +26,6 @@ name = "Bærum"
 title = "Løfter i Bærum"
 subtitle = "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
 """
-
-
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    target = tmp_path / "seeds"
-    shutil.copytree(SEEDS, target)
-    return target
 
 
 def _edit(seeds: Path, old: str, new: str) -> Path:

@@ -11,6 +11,7 @@ precision = right items / (right items + non-items covered).
 from __future__ import annotations
 
 import csv
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,14 @@ class Score:
     def precision(self) -> float:
         denominator = self.right + len(self.covered_non_items)
         return self.right / denominator if denominator else 1.0
+
+
+def copy_corpus(target: Path) -> Path:
+    """The corpus as a seeds folder of its own (texts, manifest, the seeds' taxonomy) at `target`."""
+    shutil.copytree(CORPUS / "texts", target / "texts")
+    shutil.copy(CORPUS / "sources.toml", target)
+    shutil.copy(CORPUS.parent.parent / "seeds" / "topics.toml", target)
+    return target
 
 
 def load_corpus_documents() -> Corpus:
