@@ -67,8 +67,12 @@ class Helper:
             raise self.died() from None
 
     def died(self) -> HelperDied:
+        deadline = time.monotonic() + 5
         for process in self.processes:
-            process.join(timeout=5)  # its pipe closes a moment before its exit code is known
+            # Its pipe closes a moment before its exit code is known, and the pool's own thread may reap it
+            # first (then our join reads no code for an instant): ask again until it is known.
+            while process.exitcode is None and time.monotonic() < deadline:
+                process.join(timeout=0.05)
         codes = [p.exitcode for p in self.processes if p.exitcode not in (None, 0, -signal.SIGTERM)]
         return HelperDied(f"the helper process stopped (exit code {codes[0] if codes else 'unknown'})")
 
