@@ -49,7 +49,7 @@ def summary(values: list[float]) -> dict:
 DATA_LIBRARIES = ("polars", "frictionless", "openpyxl", "rapidfuzz", "snowballstemmer", "sklearn.feature_extraction.text")
 RENDER = (
     "import sys, time; from weasyprint import HTML; from publish.templating import local_fetcher; "
-    "from publish.booklet import TEMPLATES; html = open(sys.argv[1], encoding='utf-8').read(); t = time.perf_counter(); "
+    "from publish.templating import TEMPLATES; html = open(sys.argv[1], encoding='utf-8').read(); t = time.perf_counter(); "
     "HTML(string=html, base_url=TEMPLATES.as_uri() + '/', url_fetcher=local_fetcher(TEMPLATES)).write_pdf(sys.argv[2]); "
     "print(time.perf_counter() - t)"
 )

@@ -90,7 +90,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     with _terminate_as_interrupt(), Publication() as publication:
         package_dir = publication.folder(paths.package)
         out_dir = publication.files(paths.out, owned=OUT_NAMES)
-        warm_up = ("publish.booklet", "publish.package") if paths.report else ("publish.package",)
+        warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
         with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
             corpus, frames, automatic = _data(paths, log)
             labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
@@ -123,7 +123,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
     removed, the previous outputs stay, the CLI says so in one line.
 
     SIGTERM goes to whatever handles Ctrl-C at that moment, so it is also kept while WeasyPrint runs
-    (booklet._interrupt_kept). Only in the main thread, where signal handlers belong.
+    (render._interrupt_kept). Only in the main thread, where signal handlers belong.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -210,7 +210,7 @@ def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_di
     """Each group's report.html written and its A5 layout handed to the workers: the long jobs first."""
     if not paths.report:
         return []
-    from publish import booklet
+    from publish import booklet, render
 
     booklets = []
     start = time.perf_counter()
@@ -223,7 +223,7 @@ def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_di
         if paths.paper != "a5":  # report.pdf is A4: the imposed booklet needs its own A5 layout
             html_a5 = booklet.render_html(model.on_paper("a5"), paths.templates)
             target = folder / "report-booklet.pdf"
-            made.a5 = helper.submit(booklet.write_imposed, html_a5, folder / A5_PAGES, target, corpus.dataset.created, paths.templates)
+            made.a5 = helper.submit(render.write_imposed, html_a5, folder / A5_PAGES, target, corpus.dataset.created, paths.templates)
         booklets.append(made)
     size = sum(len(b.html) for b in booklets) // 1024
     groups = f" ({len(booklets)} groups)" if len(booklets) > 1 else ""
@@ -233,11 +233,11 @@ def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_di
 
 def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Path, log: StageLog, helper: Helper) -> None:
     """Each report.pdf laid out with the zip and the workbook attached; one line per PDF and per booklet as it finishes."""
-    from publish import booklet
+    from publish import impose, render
 
     attachments = [out_dir / "datapackage.zip", out_dir / "workbook.xlsx"]
     for b in booklets:
-        b.a4 = helper.submit(booklet.write_pdf, b.html, b.folder / "report.pdf", attachments, corpus.dataset.created, paths.templates)
+        b.a4 = helper.submit(render.write_pdf, b.html, b.folder / "report.pdf", attachments, corpus.dataset.created, paths.templates)
     waiting = {job.future: (b, kind) for b in booklets for kind, job in (("a4", b.a4), ("a5", b.a5)) if job is not None}
     order = list(waiting)
     while waiting:
@@ -250,7 +250,7 @@ def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Pa
                 log.record("booklet", time.perf_counter() - b.start, f"{b.group}: " + ", ".join(f"{where}{line}" for line in b.lines))
     if paths.paper == "a5":  # report.pdf is the A5 layout itself
         for b in booklets:
-            log.run("impose", lambda b=b: booklet.impose_booklet(b.folder / "report.pdf", b.folder / "report-booklet.pdf"), _sides)
+            log.run("impose", lambda b=b: impose.impose_booklet(b.folder / "report.pdf", b.folder / "report-booklet.pdf"), _sides)
 
 
 def _finished(b: _Booklet, kind: str, several: bool, log: StageLog) -> None:

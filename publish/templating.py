@@ -10,6 +10,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from publish.errors import InputError
 
+TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
+
 
 def thousands(value: int) -> str:
     """Norwegian digit grouping with a thin no-break space.

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from publish import booklet
+from publish import booklet, render
 from publish.templating import local_fetcher
 from tests.conftest import SEEDS, Built
 
@@ -183,11 +183,11 @@ def test_ctrl_c_while_weasyprint_draws_an_svg_stops_the_pdf(monkeypatch, tmp_pat
         return draw(self, *args, **kwargs)
 
     monkeypatch.setattr(SVG, "draw", interrupted)
-    layout = booklet.lay_out(SVG_PAGE)
+    layout = render.lay_out(SVG_PAGE)
     inherited = signal.signal(signal.SIGINT, signal.default_int_handler)  # as from a terminal: a runner may start us ignoring it
     try:
         with pytest.raises(KeyboardInterrupt):
-            booklet.write_layout(layout, tmp_path / "svg.pdf", [], "2025-01-01")
+            render.write_layout(layout, tmp_path / "svg.pdf", [], "2025-01-01")
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, inherited)

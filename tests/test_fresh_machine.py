@@ -25,7 +25,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from pypdf import PdfReader
 
-from publish import booklet, outputs, release, site
+from publish import booklet, outputs, release, render, site
 from publish.build import Paths, StageLog, _terminate_as_interrupt, build
 from publish.errors import InputError
 from publish.outputs import Publication, output_path, safe_name
@@ -114,23 +114,23 @@ def test_fonts_were_subset_with_harfbuzz(built: Built):
     lines = [line for line in built.log if line.startswith(("pdf ", "pdf-a5"))]
     assert len(lines) == 2
     assert all("fonts subset by HarfBuzz (" in line for line in lines), lines
-    assert booklet.text_engine().harfbuzz_subset and booklet.text_engine().subsetter == "HarfBuzz"
+    assert render.text_engine().harfbuzz_subset and render.text_engine().subsetter == "HarfBuzz"
 
 
 def test_weasyprint_still_announces_its_fonttools_fallback():
     """The subsetter is read off WeasyPrint's public logger: the message must still be the one we look for."""
     from weasyprint.pdf.fonts import Font
 
-    assert booklet.FONTTOOLS_FALLBACK in inspect.getsource(Font.subset)
+    assert render.FONTTOOLS_FALLBACK in inspect.getsource(Font.subset)
     warnings: list[str] = []
-    collect = booklet._Collect(warnings)
-    collect.emit(logging.makeLogRecord({"msg": booklet.FONTTOOLS_FALLBACK + ' for font "%s". This will …', "args": ("Noto",)}))
+    collect = render._Collect(warnings)
+    collect.emit(logging.makeLogRecord({"msg": render.FONTTOOLS_FALLBACK + ' for font "%s". This will …', "args": ("Noto",)}))
     collect.emit(logging.makeLogRecord({"msg": "Ignored `foo: bar` at 1:1, unknown property."}))
     assert collect.subsetter == "fontTools" and warnings == ["Ignored `foo: bar` at 1:1, unknown property."]
 
 
 def test_text_engine_versions_are_the_ones_weasyprint_reports():
-    engine = booklet.text_engine()
+    engine = render.text_engine()
     assert re.fullmatch(r"\d+\.\d+\.\d+", engine.pango) and re.fullmatch(r"\d+\.\d+\.\d+", engine.harfbuzz)
     info = subprocess.run([sys.executable, "-m", "weasyprint", "--info"], capture_output=True, text=True, timeout=60).stdout
     major, minor, micro = (int(part) for part in engine.pango.split("."))
@@ -139,7 +139,7 @@ def test_text_engine_versions_are_the_ones_weasyprint_reports():
 
 @pytest.mark.parametrize("name", ["report.pdf", "report-booklet.pdf"])
 def test_pdf_metadata_names_pango_and_harfbuzz(built: Built, name: str):
-    engine = booklet.text_engine()
+    engine = render.text_engine()
     creator = PdfReader(built.paths.out / name).metadata["/Creator"]
     assert creator == f"publish (Løfter i Bærum); Pango {engine.pango}, HarfBuzz {engine.harfbuzz}"
 
