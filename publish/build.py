@@ -290,7 +290,11 @@ def _topics(seeds: Path, frames: dict[str, pl.DataFrame], log: StageLog) -> dict
     overrides = classify.load_overrides(seeds, set(frames["pledges"]["pledge_id"]), taxonomy.ids)
     pledge_topics = classify.classify(frames["pledges"], frames["sections"], taxonomy, overrides)
     _warn_unplaced(classify.unplaced(pledge_topics), frames["pledges"], seeds, log)
-    return {"topics": classify.topics_frame(taxonomy, pledge_topics), "pledge_topics": pledge_topics}
+    return {
+        "topics": classify.topics_frame(taxonomy, pledge_topics),
+        "pledge_topics": pledge_topics,
+        "pledges": classify.chapters(frames["pledges"], pledge_topics),  # each pledge's chapter, read by every later stage
+    }
 
 
 def _warn_unplaced(unplaced: pl.DataFrame, pledges: pl.DataFrame, seeds: Path, log: StageLog) -> None:

@@ -1,5 +1,8 @@
 """Stage 4: every pledge gets a topic (the booklet chapter it is printed in) and maybe a second one.
 
+The chapter is the pledge_topics row of rank 1, and `chapters` writes it into the pledges table's
+topic_id once: every later stage reads a pledge's chapter there.
+
 Signals in order of strength: an editorial override; the parent's topic for sub-items; a heading on
 the pledge's heading path that names a topic; the topic whose keyword lexicon matches most words,
 with a broad heading ("Helse og omsorg") as the tie-breaker and the fallback.
@@ -274,6 +277,12 @@ def fallback_topic(taxonomy: Taxonomy) -> Topic:
         broad_headings=(),
         keywords=(),
     )
+
+
+def chapters(pledges: pl.DataFrame, pledge_topics: pl.DataFrame) -> pl.DataFrame:
+    """The pledges with their chapter (the rank-1 topic) in topic_id: read here once, for every later stage."""
+    chapter = pledge_topics.filter(pl.col("rank") == 1).select("pledge_id", "topic_id")
+    return schema.conform(pledges.drop("topic_id").join(chapter, on="pledge_id", how="left"), schema.PLEDGES)
 
 
 def unplaced(pledge_topics: pl.DataFrame) -> pl.DataFrame:

@@ -242,6 +242,13 @@ PLEDGES = Table(
         _line("line_start", "Første linje", "Første fysiske linje i første dokument."),
         _line("line_end", "Siste linje", "Siste fysiske linje i første dokument."),
         Field("source_count", "integer", "Antall kilder", "Hvor mange steder løftet står (i alle dokumenter).", required=True, minimum=1),
+        Field(
+            "topic_id",
+            "string",
+            "Tema-ID",
+            "Hovedtemaet: kapittelet løftet trykkes i i heftet (løftets rad med rang 1 i pledge_topics).",
+            required=True,
+        ),
     ),
     ("pledge_id",),
     (
@@ -249,6 +256,7 @@ PLEDGES = Table(
         _ref("document_id", "documents"),
         _ref("section_id", "sections"),
         _ref("parent_pledge_id", "pledges", "pledge_id"),
+        _ref("topic_id", "topics"),
     ),
 )
 
@@ -303,7 +311,7 @@ TOPICS = Table(
 PLEDGE_TOPICS = Table(
     "pledge_topics",
     "Løfter per tema",
-    "Hvilke temaer hvert løfte handler om; rang 1 er kapittelet løftet trykkes i.",
+    "Hvilke temaer hvert løfte handler om; rang 1 er kapittelet løftet trykkes i (også i pledges.topic_id).",
     (
         Field("pledge_id", "string", "Løfte-ID", "Løftet.", required=True),
         Field("topic_id", "string", "Tema-ID", "Temaet.", required=True),

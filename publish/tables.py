@@ -302,6 +302,7 @@ def _pledges_frame(sources: list[_Source]) -> pl.DataFrame:
             "line_start": s.item.lines[0].number,
             "line_end": s.item.lines[-1].number,
             "source_count": counts[s.pledge_id],
+            "topic_id": None,  # the chapter, set where the topics are classified (classify.chapters)
         }
         for s in firsts
     ]

@@ -42,6 +42,34 @@ def test_the_tables_are_a_contract_that_only_grows():
     assert list(TABLES) == published
 
 
+# Every column as published, in order. A column may be added after these; none renamed, moved or removed.
+PUBLISHED_COLUMNS = {
+    "actors": "actor_id name short_name kind color comparison_group",
+    "documents": "document_id actor_id title short_title kind period source_file sha256 url layout rights line_count layout_detected",
+    "sections": "section_id document_id parent_section_id title level line_start",
+    "pledges": "pledge_id actor_id document_id section_id parent_pledge_id kind text line_start line_end source_count topic_id",
+    "pledge_sources": "pledge_id document_id section_id line_start line_end printed_line_start printed_line_end text match similarity",
+    "topics": "topic_id label description order parent_topic_id cap_major_code cap_major_label",
+    "pledge_topics": "pledge_id topic_id rank method score",
+    "relations": "pledge_id_a pledge_id_b relation score method topic_id note",
+    "groups": "group_id name title subtitle",
+}
+
+
+@pytest.mark.parametrize("table", list(PUBLISHED_COLUMNS))
+def test_the_columns_are_a_contract_that_only_grows(table: str):
+    published = PUBLISHED_COLUMNS[table].split()
+    assert TABLES[table].columns[: len(published)] == published
+
+
+def test_a_pledges_chapter_is_a_column_of_pledges_that_refers_to_topics(built: Built):
+    """The chapter the booklet prints a pledge in, said once in the table every stage reads."""
+    assert schema.ForeignKey(("topic_id",), "topics", ("topic_id",)) in TABLES["pledges"].foreign_keys
+    assert TABLES["pledges"].field("topic_id").required
+    read = pl.read_csv(ROOT / "datapackage" / "data" / "pledges.csv", schema=TABLES["pledges"].polars_schema())
+    assert set(read["topic_id"]) <= set(built.frames["topics"]["topic_id"]) and read["topic_id"].null_count() == 0
+
+
 def test_groups_hold_every_actors_group_and_the_key_from_actors_holds(built: Built):
     groups, actors = built.frames["groups"], built.frames["actors"]
     assert groups.rows() == [("baerum", "Bærum", "Løfter i Bærum", DEFAULT_SUBTITLE)]

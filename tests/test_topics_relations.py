@@ -46,6 +46,14 @@ def test_every_pledge_has_exactly_one_chapter(built: Built):
     assert rank1["pledge_id"].is_unique().all()
 
 
+def test_a_pledges_topic_id_is_its_rank_one_topic(built: Built):
+    """pledges.topic_id is where every stage after classify reads a chapter: it is the rank-1 row, never rank 2."""
+    chapter = dict(built.frames["pledges"].select("pledge_id", "topic_id").iter_rows())
+    assert chapter == dict(_rank1(built).select("pledge_id", "topic_id").iter_rows())
+    rank2 = built.frames["pledge_topics"].filter(pl.col("rank") == 2)
+    assert rank2.height > 100 and all(chapter[p] != t for p, t in rank2.select("pledge_id", "topic_id").iter_rows())
+
+
 def test_headings_decide_and_sub_pledges_follow_their_parent(built: Built):
     topic = dict(_rank1(built).select("pledge_id", "topic_id").iter_rows())
     method = dict(_rank1(built).select("pledge_id", "method").iter_rows())
