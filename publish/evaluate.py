@@ -144,9 +144,9 @@ def _read(path: Path) -> list[dict]:
 def _topics(path: Path, dataset: str, pledges: pl.DataFrame, pledge_topics: pl.DataFrame, unresolved: list[str]) -> TopicScore | None:
     if not path.exists():
         return None
-    rank1 = pledge_topics.filter(pl.col("rank") == 1)
-    chosen = dict(rank1.select("pledge_id", "topic_id").iter_rows())
-    method = dict(rank1.select("pledge_id", "method").iter_rows())
+    chosen = dict(pledges.select("pledge_id", "topic_id").iter_rows())
+    placed = pledges.join(pledge_topics, on=["pledge_id", "topic_id"])  # the row of each pledge's chapter says how it was chosen
+    method = dict(placed.select("pledge_id", "method").iter_rows())
     texts = dict(pledges.select("pledge_id", "text").iter_rows())
     wanted: dict[str, set[str]] = {}
     readers: dict[str, dict[str, str]] = {}

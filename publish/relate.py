@@ -183,11 +183,13 @@ def relate(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The published relations table (automatic, then the editorial file on top) and the automatic one alone.
 
+    `pledges` carry each pledge's chapter (topic_id), under which a pair is shown (pledge A's) and which
+    the same_chapter feature compares; `pledge_topics` gives every topic of a pledge, for shared_topic.
     Only actors of one comparison group (one municipality's parties and the municipality) are compared:
     the work grows with the corpus, not with its square.
     """
     candidates = pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id")
-    topic = dict(pledge_topics.filter(pl.col("rank") == 1).select("pledge_id", "topic_id").iter_rows())
+    topic = dict(pledges.select("pledge_id", "topic_id").iter_rows())
     auto = _automatic(candidates, topic, pledge_topics, groups or {}, names or {})
     return _frame(_apply_editorial(dict(auto), editorial), topic), _frame(auto, topic)
 
@@ -231,7 +233,7 @@ def all_scored_pairs(
     """Every candidate pair of every group with its features and probability, for training and evaluation
     (bench/train_relations.py); rows carry the two pledges' ids, actors and texts."""
     candidates = pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id")
-    topic = dict(pledge_topics.filter(pl.col("rank") == 1).select("pledge_id", "topic_id").iter_rows())
+    topic = dict(pledges.select("pledge_id", "topic_id").iter_rows())
     rows = []
     for members, group_names, topics in _groups(candidates, pledge_topics, groups, names):
         for pair in scored_pairs(members, group_names, topic, topics, model or load_model()):

@@ -177,8 +177,7 @@ def comparison_rows(frames: dict[str, pl.DataFrame]) -> tuple[list[str], list[li
     """Header and rows of the comparison: one row per topic, one column per actor, plus counts; a
     topic whose pledges fill more than a cell goes on in rows labelled "(forts.)"."""
     actors = frames["actors"].sort(pl.col("kind") == "municipality", "actor_id")
-    rank1 = frames["pledge_topics"].filter(pl.col("rank") == 1).select("pledge_id", "topic_id")
-    pledges = frames["pledges"].filter(pl.col("kind") != "context").join(rank1, on="pledge_id").sort("document_id", "line_start")
+    pledges = frames["pledges"].filter(pl.col("kind") != "context").sort("document_id", "line_start")
     relations = frames["relations"]
     header = ["Tema"] + [_actor_heading(a) for a in actors.iter_rows(named=True)] + ["Enige", "Uenige"]
     rows: list[list] = []

@@ -46,7 +46,13 @@ def test_relations_of_a_group_without_subject_words_are_empty_not_a_crash():
     from publish.relate import relate
 
     pledges = pl.DataFrame(
-        {"pledge_id": ["a-1", "b-1"], "actor_id": ["a", "b"], "text": ["Styrke 12.", "Sikre 13."], "kind": ["pledge", "pledge"]}
+        {
+            "pledge_id": ["a-1", "b-1"],
+            "actor_id": ["a", "b"],
+            "text": ["Styrke 12.", "Sikre 13."],
+            "kind": ["pledge", "pledge"],
+            "topic_id": ["x", "x"],
+        }
     )
     topics = pl.DataFrame({"pledge_id": ["a-1", "b-1"], "topic_id": ["x", "x"], "rank": [1, 1]})
     published, automatic = relate(pledges, topics, [], {"a": "g", "b": "g"}, {"a": "A", "b": "B"})
