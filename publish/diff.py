@@ -37,23 +37,29 @@ def load(package: Path) -> pl.DataFrame:
     """Pledges of a package (its folder or its datapackage.json) with their chapter topic.
 
     Only the columns a diff needs are read, as text, so packages of other versions compare (one
-    without `source_count`, say); a file that is not such a CSV table is one InputError.
+    without `source_count`, say); a file that is not such a CSV table is one InputError. The chapter
+    is pledges.csv's topic_id; a release from before that column has it as pledge_topics.csv's rank 1.
     """
     folder = package.parent if package.suffix == ".json" else package
     pledges_csv, topics_csv = folder / "data" / "pledges.csv", folder / "data" / "pledge_topics.csv"
     if not pledges_csv.is_file():
         raise InputError(folder, "no data/pledges.csv here", hint="give a data package folder or its datapackage.json")
-    pledges = _read(pledges_csv, ("pledge_id", "actor_id", "document_id", "section_id", "text"))
-    if topics_csv.is_file():
-        topics = _read(topics_csv, ("pledge_id", "topic_id", "rank")).filter(pl.col("rank") == "1")
-        pledges = pledges.join(topics.select("pledge_id", "topic_id"), on="pledge_id", how="left")
-    else:
-        pledges = pledges.with_columns(pl.lit(None, pl.String).alias("topic_id"))
+    pledges = _read(pledges_csv, ("pledge_id", "actor_id", "document_id", "section_id", "text"), optional=("topic_id",))
+    if "topic_id" not in pledges.columns:
+        pledges = pledges.join(_chapters_before_topic_id(topics_csv), on="pledge_id", how="left")
     return pledges.with_columns(pl.col("topic_id").fill_null(""))
 
 
-def _read(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
-    """The named columns of a package CSV as text, neutralised formulas restored."""
+def _chapters_before_topic_id(topics_csv: Path) -> pl.DataFrame:
+    """Each pledge's chapter in a release from before pledges.topic_id: its rank-1 row in pledge_topics.csv, if there is one."""
+    if not topics_csv.is_file():
+        return pl.DataFrame(schema={"pledge_id": pl.String, "topic_id": pl.String})
+    topics = _read(topics_csv, ("pledge_id", "topic_id", "rank"))
+    return topics.filter(pl.col("rank") == "1").select("pledge_id", "topic_id")
+
+
+def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The named columns of a package CSV as text, and those of `optional` it has; neutralised formulas restored."""
     try:
         text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
@@ -66,6 +72,7 @@ def _read(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
         missing = [c for c in columns if c not in header]
         if missing:
             raise InputError(path, f"lacks the column {missing[0]!r} (has {', '.join(header)[:120]})", line=1)
+        columns += tuple(c for c in optional if c in header)
         at = [header.index(c) for c in columns]
         values: list[list[str]] = [[] for _ in columns]
         for record in reader:

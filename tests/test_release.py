@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -96,6 +98,30 @@ def test_diff_between_two_hand_made_versions(tmp_path):
     assert rows[0] == "change,actor_id,topic_id,pledge_id_old,pledge_id_new,text_old,text_new"
     assert "removed,ap,samferdsel,ap-0000000003,,Øke vinterbrøyting.," in rows
     assert len(rows) == 5
+
+
+def test_diff_reads_the_chapter_from_pledges_csv(tmp_path):
+    """A package with pledges.topic_id needs no pledge_topics.csv; the fixtures, from before that
+    column, take theirs from pledge_topics.csv: both give the same diff."""
+    new = tmp_path / "v2"
+    shutil.copytree(FIXTURES / "diff" / "v2", new)
+    topics = new / "data" / "pledge_topics.csv"
+    with topics.open(encoding="utf-8", newline="") as handle:
+        chapter = {row["pledge_id"]: row["topic_id"] for row in csv.DictReader(handle) if row["rank"] == "1"}
+    topics.unlink()
+    pledges = new / "data" / "pledges.csv"
+    with pledges.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    with pledges.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, [*rows[0], "topic_id"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**row, "topic_id": chapter[row["pledge_id"]]} for row in rows)
+    result = subprocess.run(
+        [sys.executable, "-m", "publish", "diff", str(FIXTURES / "diff" / "v1"), str(new)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == _diff().stdout
+    assert "ap / samferdsel\n" in result.stdout and "(no topic)" not in result.stdout
 
 
 def test_diff_of_a_package_with_itself_is_empty(built: Built):
