@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import threading
 import time
@@ -23,6 +24,10 @@ from publish.outputs import Publication
 
 T = TypeVar("T")
 A5_PAGES = ".report-a5.pdf"  # the A5 layout of the booklet, removed once imposed
+# The PDFs the last build laid out, each named by the hash of what decides its bytes (render.layout_key),
+# with its facts as JSON: a build lays out again only the booklets whose HTML (or templates, code,
+# libraries) changed, so an edit of one group's texts lays out that group's booklet alone.
+LAYOUTS = ".layouts"
 # Everything the build makes in --out: what one build does not make is removed, so build/ depends on
 # the seeds (and the options) alone. release/ and site/ are replaced whole. Nothing else there is touched.
 OUT_NAMES = (
@@ -33,6 +38,7 @@ OUT_NAMES = (
     "report.pdf",
     "report-booklet.pdf",
     A5_PAGES,
+    LAYOUTS,
     release.GROUPS_FOLDER,
     "release",
     "site",
@@ -223,7 +229,8 @@ def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_di
         if paths.paper != "a5":  # report.pdf is A4: the imposed booklet needs its own A5 layout
             html_a5 = booklet.render_html(model.on_paper("a5"), paths.templates)
             target = folder / "report-booklet.pdf"
-            made.a5 = helper.submit(render.write_imposed, html_a5, folder / A5_PAGES, target, corpus.dataset.created, paths.templates)
+            laid_out = _laid_out(html_a5, corpus.dataset.created, paths, out_dir)
+            made.a5 = helper.submit(render.write_imposed, html_a5, folder / A5_PAGES, target, corpus.dataset.created, laid_out, paths.templates)
         booklets.append(made)
     size = sum(len(b.html) for b in booklets) // 1024
     groups = f" ({len(booklets)} groups)" if len(booklets) > 1 else ""
@@ -236,8 +243,10 @@ def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Pa
     from publish import impose, render
 
     attachments = [out_dir / "datapackage.zip", out_dir / "workbook.xlsx"]
+    date = corpus.dataset.created
     for b in booklets:
-        b.a4 = helper.submit(render.write_pdf, b.html, b.folder / "report.pdf", attachments, corpus.dataset.created, paths.templates)
+        laid_out = _laid_out(b.html, date, paths, out_dir)
+        b.a4 = helper.submit(render.write_pdf, b.html, b.folder / "report.pdf", attachments, date, laid_out, paths.templates)
     waiting = {job.future: (b, kind) for b in booklets for kind, job in (("a4", b.a4), ("a5", b.a5)) if job is not None}
     order = list(waiting)
     while waiting:
@@ -251,6 +260,23 @@ def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Pa
     if paths.paper == "a5":  # report.pdf is the A5 layout itself
         for b in booklets:
             log.run("impose", lambda b=b: impose.impose_booklet(b.folder / "report.pdf", b.folder / "report-booklet.pdf"), _sides)
+
+
+def _laid_out(html: str, date: str, paths: Paths, out_dir: Path) -> Path:
+    """Where the layout of `html` is kept for the next build; the last build's, if it made the same one.
+
+    The kept layouts are staged with the other outputs: a build keeps those it used, a failed build
+    changes none.
+    """
+    from publish import render
+
+    name = render.layout_key(html, date, paths.templates) + ".pdf"
+    kept, earlier = out_dir / LAYOUTS / name, paths.out / LAYOUTS / name
+    kept.parent.mkdir(exist_ok=True)
+    for suffix in (".pdf", ".json"):
+        if earlier.with_suffix(suffix).is_file() and not kept.with_suffix(suffix).exists():
+            shutil.copyfile(earlier.with_suffix(suffix), kept.with_suffix(suffix))
+    return kept
 
 
 def _finished(b: _Booklet, kind: str, several: bool, log: StageLog) -> None:
@@ -275,6 +301,7 @@ def _rendered(name: str) -> Callable:
     """The line of a PDF written: pages, warnings, and what its bytes depend on (font subsetter, Pango, HarfBuzz)."""
     return lambda r: (
         f"{name}, {r.pages} pages, {len(r.warnings)} warnings, fonts subset by {r.subsetter} ({r.engine})"
+        + (", laid out by an earlier build" if r.reused else "")
         + "".join(f"\n  warning: {w}" for w in r.warnings)
     )
 

@@ -9,13 +9,18 @@ from __future__ import annotations
 import ctypes
 import functools
 import gc
+import hashlib
+import importlib.metadata
+import json
 import logging
+import mimetypes
 import os
+import shutil
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -105,6 +110,8 @@ class Rendered:
     warnings: list[str]
     subsetter: str = ""
     engine: TextEngine | None = None
+    sides: int = 0  # A4 sides of the imposed booklet made from these pages, if any
+    reused: bool = False  # laid out by an earlier build (the HTML, templates and libraries unchanged)
 
 
 # WeasyPrint says so on its logger, for each font, when it subsets with fontTools (weasyprint/pdf/fonts.py);
@@ -218,35 +225,83 @@ def lay_out(html: str, templates: Path = TEMPLATES) -> Layout:
     return Layout(document, warnings, templates)
 
 
-def write_layout(layout: Layout, pdf_path: Path, attachments: list[Path], date: str) -> Rendered:
-    """Write a laid-out booklet as PDF/UA with the given files attached, dated by the data (never the clock)."""
-    from weasyprint import Attachment
-
-    from publish.templating import local_fetcher
-
+def write_layout(layout: Layout, pdf_path: Path, date: str) -> Rendered:
+    """Write a laid-out booklet as PDF/UA, dated by the data (never the clock)."""
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(date)
-    stamp = datetime.fromisoformat(date).replace(tzinfo=UTC)
-    fetcher = local_fetcher(layout.templates)
     engine = text_engine()
     metadata = layout.document.metadata  # the PDF's Creator and XMP CreatorTool name what its bytes depend on
     metadata.generator = f"{metadata.generator or 'publish'}; {engine}"
     with _weasyprint(layout.templates, layout.warnings) as collected:
-        files = [
-            Attachment(string=p.read_bytes(), name=p.name, description=p.name, url_fetcher=fetcher, created=stamp, modified=stamp)
-            for p in attachments
-        ]
-        layout.document.write_pdf(pdf_path, pdf_variant="pdf/ua-1", attachments=files, pdf_identifier=date.encode(), uncompressed_pdf=False)
+        layout.document.write_pdf(pdf_path, pdf_variant="pdf/ua-1", pdf_identifier=date.encode(), uncompressed_pdf=False)
     return Rendered(len(layout.document.pages), layout.warnings, collected.subsetter, engine)
 
 
-def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str, templates: Path = TEMPLATES) -> Rendered:
-    """Lay out and write in one go (a worker's job)."""
-    return write_layout(lay_out(html, templates), pdf_path, attachments, date)
+def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str, laid_out: Path, templates: Path = TEMPLATES) -> Rendered:
+    """A worker's job: report.pdf, the pages from `laid_out` (laid out and written there first unless an
+    earlier build left them), then the zip and the workbook attached.
+
+    The attachments change with every edit of the dataset, the pages only with their own group's HTML:
+    attaching after the layout lets a build lay out again only the groups an edit touched.
+    """
+    rendered = reused(laid_out) or _remember(laid_out, write_layout(lay_out(html, templates), laid_out, date))
+    attach(laid_out, pdf_path, attachments, date)
+    return rendered
 
 
-def write_imposed(html: str, a5_path: Path, target: Path, date: str, templates: Path = TEMPLATES) -> tuple[Rendered, int]:
-    """A worker's A5 job: lay out and write the A5 pages, impose them two-up as `target`, remove them."""
-    rendered = write_pdf(html, a5_path, [], date, templates)
-    sides = impose_booklet(a5_path, target)
-    a5_path.unlink()
-    return rendered, sides
+def write_imposed(html: str, a5_path: Path, target: Path, date: str, laid_out: Path, templates: Path = TEMPLATES) -> tuple[Rendered, int]:
+    """A worker's A5 job: the imposed booklet from `laid_out`, made there first unless an earlier build
+    left it (A5 pages laid out and written as `a5_path`, imposed two-up, removed); copied to `target`."""
+    rendered = reused(laid_out)
+    if rendered is None:
+        rendered = write_layout(lay_out(html, templates), a5_path, date)
+        rendered.sides = impose_booklet(a5_path, laid_out)
+        a5_path.unlink()
+        _remember(laid_out, rendered)
+    shutil.copyfile(laid_out, target)
+    return rendered, rendered.sides
+
+
+def attach(pdf_path: Path, target: Path, attachments: list[Path], date: str) -> None:
+    """`pdf_path` with the files attached (name, description, MIME type, dated by the data), as `target`."""
+    import pikepdf
+
+    stamp = "D:" + datetime.fromisoformat(date).replace(tzinfo=UTC).strftime("%Y%m%d%H%M%SZ")
+    with pikepdf.open(pdf_path) as pdf:
+        for path in attachments:
+            mime = mimetypes.guess_type(path.name, strict=False)[0] or "application/octet-stream"
+            pdf.attachments[path.name] = pikepdf.AttachedFileSpec(
+                pdf, path.read_bytes(), description=path.name, filename=path.name, mime_type=mime, creation_date=stamp, mod_date=stamp
+            )
+        pdf.save(target, deterministic_id=True)
+
+
+# The code and libraries a layout's bytes depend on, besides the HTML, the date and report_templates/.
+_LAYOUT_CODE = (Path(__file__), Path(__file__).with_name("impose.py"))
+_LAYOUT_LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "fonttools", "pyphen", "pikepdf")
+
+
+def layout_key(html: str, date: str, templates: Path) -> str:
+    """The hash a layout is cached by: its HTML, the date stamped into it, every file under report_templates/,
+    this module and impose.py, the versions of the libraries that lay it out and of Pango and HarfBuzz."""
+    digest = hashlib.sha256()
+    for part in (html, date, str(text_engine()), *(importlib.metadata.version(name) for name in _LAYOUT_LIBRARIES)):
+        digest.update(part.encode() + b"\0")
+    files = [*_LAYOUT_CODE, *sorted(p for p in templates.rglob("*") if p.is_file())]
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def reused(laid_out: Path) -> Rendered | None:
+    """The facts of a layout an earlier build made, if it is there (both the PDF and its JSON)."""
+    facts = laid_out.with_suffix(".json")
+    if not (laid_out.is_file() and facts.is_file()):
+        return None
+    saved = json.loads(facts.read_text(encoding="utf-8"))
+    return Rendered(**{**saved, "engine": TextEngine(**saved["engine"]), "reused": True})
+
+
+def _remember(laid_out: Path, rendered: Rendered) -> Rendered:
+    facts = {**asdict(rendered), "reused": False}
+    laid_out.with_suffix(".json").write_text(json.dumps(facts, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    return rendered

@@ -187,7 +187,7 @@ def test_ctrl_c_while_weasyprint_draws_an_svg_stops_the_pdf(monkeypatch, tmp_pat
     inherited = signal.signal(signal.SIGINT, signal.default_int_handler)  # as from a terminal: a runner may start us ignoring it
     try:
         with pytest.raises(KeyboardInterrupt):
-            render.write_layout(layout, tmp_path / "svg.pdf", [], "2025-01-01")
+            render.write_layout(layout, tmp_path / "svg.pdf", "2025-01-01")
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, inherited)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pikepdf
 import polars as pl
 import pytest
 from pypdf import PdfReader
@@ -166,3 +168,27 @@ def test_the_release_and_its_record_list_every_booklet(two_groups):
     record = json.loads((release / "dcat-ap-no.jsonld").read_text(encoding="utf-8"))
     assert sorted(d["dct:title"] for d in record["dcat:distribution"]) == listed
     assert (release / "baerum-lofter-1.0.0-k2-4.pdf").read_bytes() == (paths.out / "groups" / "k2-4" / "report.pdf").read_bytes()
+
+
+def test_an_edit_of_one_group_lays_out_that_groups_booklet_alone_and_the_bytes_are_a_fresh_builds(two_groups, tmp_path: Path):
+    paths, _, _ = two_groups
+    seeds = tmp_path / "seeds"
+    shutil.copytree(paths.seeds, seeds)
+    shutil.copytree(paths.out, tmp_path / "build")  # the last build's outputs, its kept layouts with them
+    text = next((seeds / "texts").glob("k2-4-p1-*"))
+    text.write_text(text.read_text(encoding="utf-8").replace("K2 ", "K2 Endret: ", 1), encoding="utf-8")
+    log: list[str] = []
+    again = Paths(seeds=seeds, package=tmp_path / "datapackage", out=tmp_path / "build")
+    build(again, StageLog(echo=log.append))
+    pdf_lines = [line for line in log if line.startswith("pdf")]
+    assert len(pdf_lines) == 4
+    assert all(line.endswith("laid out by an earlier build") == (" k1-2: " in line) for line in pdf_lines), pdf_lines
+    one = again.out / "groups" / "k1-2"
+    assert (one / "report-booklet.pdf").read_bytes() == (paths.out / "groups" / "k1-2" / "report-booklet.pdf").read_bytes()
+    with pikepdf.open(one / "report.pdf") as pdf:  # the untouched group's booklet carries the new data
+        assert pdf.attachments["datapackage.zip"].get_file().read_bytes() == (again.out / "datapackage.zip").read_bytes()
+    fresh = Paths(seeds=seeds, package=tmp_path / "fresh-datapackage", out=tmp_path / "fresh-build")
+    build(fresh, StageLog(echo=lambda _: None))
+    for group in ("k1-2", "k2-4"):
+        for name in ("report.pdf", "report-booklet.pdf"):
+            assert (again.out / "groups" / group / name).read_bytes() == (fresh.out / "groups" / group / name).read_bytes(), (group, name)
