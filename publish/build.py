@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from publish import classify, evaluate, extract, package, relate, release, schema, sources, tables
+from publish import classify, evaluate, extract, impose, package, relate, release, schema, sources, tables
 from publish.errors import InputError
 from publish.helper import Helper, Job
 from publish.outputs import Publication
@@ -240,7 +240,7 @@ def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_di
 
 def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Path, log: StageLog, helper: Helper) -> None:
     """Each report.pdf laid out with the zip and the workbook attached; one line per PDF and per booklet as it finishes."""
-    from publish import impose, render
+    from publish import render
 
     attachments = [out_dir / "datapackage.zip", out_dir / "workbook.xlsx"]
     date = corpus.dataset.created
@@ -259,7 +259,7 @@ def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Pa
                 log.record("booklet", time.perf_counter() - b.start, f"{b.group}: " + ", ".join(f"{where}{line}" for line in b.lines))
     if paths.paper == "a5":  # report.pdf is the A5 layout itself
         for b in booklets:
-            log.run("impose", lambda b=b: impose.impose_booklet(b.folder / "report.pdf", b.folder / "report-booklet.pdf"), _sides)
+            log.run("impose", lambda b=b: impose.impose_booklet(b.folder / "report.pdf", b.folder / "report-booklet.pdf"), _imposed)
 
 
 def _laid_out(html: str, date: str, paths: Paths, out_dir: Path) -> Path:
@@ -287,14 +287,20 @@ def _finished(b: _Booklet, kind: str, several: bool, log: StageLog) -> None:
         log.record("pdf", seconds, prefix + _rendered("report.pdf")(rendered))
         b.lines.append(f"report.pdf {rendered.pages} pages")
     else:
-        (rendered, sides), seconds = b.a5.wait()
-        name = f"A5 pages (in a worker process, imposed as report-booklet.pdf on {sides} A4 sides)"
-        log.record("pdf-a5", seconds, prefix + _rendered(name)(rendered))
-        b.lines.append(f"report-booklet.pdf {rendered.pages} A5 pages on {sides} A4 sides")
+        rendered, seconds = b.a5.wait()
+        log.record("pdf-a5", seconds, prefix + _rendered("A5 pages (in a worker process)")(rendered) + "\n  " + _imposed(rendered.sheets))
+        b.lines.append(f"report-booklet.pdf {rendered.pages} A5 pages on {2 * sum(rendered.sheets)} A4 sides")
 
 
-def _sides(n: int) -> str:
-    return f"report-booklet.pdf, {n} A4 sides"
+def _imposed(sheets: list[int]) -> str:
+    """Where the A5 pages went: one stapled booklet, or several when one would be too thick to staple."""
+    if len(sheets) == 1:
+        return f"imposed as report-booklet.pdf: {sheets[0]} A4 sheets printed on both sides, folded and stapled as one booklet"
+    return (
+        f"imposed as report-booklet.pdf: {sum(sheets)} A4 sheets printed on both sides, as {len(sheets)} booklets of "
+        + ", ".join(map(str, sheets[:-1])) + f" and {sheets[-1]} sheets one after the other (each folded and stapled on its own: "
+        + f"more than {impose.STAPLED_PAGES} pages do not staple as one)"
+    )
 
 
 def _rendered(name: str) -> Callable:

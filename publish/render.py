@@ -20,7 +20,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -110,7 +110,7 @@ class Rendered:
     warnings: list[str]
     subsetter: str = ""
     engine: TextEngine | None = None
-    sides: int = 0  # A4 sides of the imposed booklet made from these pages, if any
+    sheets: list[int] = field(default_factory=list)  # A4 sheets of each stapled booklet imposed from these pages, if any
     reused: bool = False  # laid out by an earlier build (the HTML, templates and libraries unchanged)
 
 
@@ -248,17 +248,17 @@ def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str, lai
     return rendered
 
 
-def write_imposed(html: str, a5_path: Path, target: Path, date: str, laid_out: Path, templates: Path = TEMPLATES) -> tuple[Rendered, int]:
+def write_imposed(html: str, a5_path: Path, target: Path, date: str, laid_out: Path, templates: Path = TEMPLATES) -> Rendered:
     """A worker's A5 job: the imposed booklet from `laid_out`, made there first unless an earlier build
     left it (A5 pages laid out and written as `a5_path`, imposed two-up, removed); copied to `target`."""
     rendered = reused(laid_out)
     if rendered is None:
         rendered = write_layout(lay_out(html, templates), a5_path, date)
-        rendered.sides = impose_booklet(a5_path, laid_out)
+        rendered.sheets = impose_booklet(a5_path, laid_out)
         a5_path.unlink()
         _remember(laid_out, rendered)
     shutil.copyfile(laid_out, target)
-    return rendered, rendered.sides
+    return rendered
 
 
 def attach(pdf_path: Path, target: Path, attachments: list[Path], date: str) -> None:

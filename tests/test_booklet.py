@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -322,3 +323,31 @@ def test_imposed_a5_has_a_gutter_and_keeps_heads_and_folios_off_the_trim(built: 
     assert outer and inner and min(inner) - min(outer) >= 4 * MM - 0.5
     for _width, height, words in sides:
         assert all(y0 >= 8 * MM and height - y1 >= 8 * MM for _, y0, _, y1 in words)
+
+
+def _folios_per_side(pdf: Path) -> list[list[int]]:
+    """The page numbers ("Side 12 av 123") printed on each A4 side, left half first."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    sides = []
+    for body in re.findall(r"<page [^>]*>(.*?)</page>", xml, flags=re.S):
+        words = re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]*)</word>', body)
+        folios = [(float(x), int(words[i + 1][1])) for i, (x, text) in enumerate(words[:-2]) if text == "Side" and words[i + 2][1] == "av"]
+        sides.append([n for _, n in sorted(folios)])
+    return sides
+
+
+def test_a_long_a5_booklet_is_imposed_as_consecutive_booklets_that_each_staple(built: Built):
+    """Saddle stitching holds about 16 sheets: a longer booklet is printed as several, each folded on its own.
+
+    Within one stapled booklet of pages a..b, every side holds two pages that add up to a + b; so the
+    sides are grouped by that sum, and each group must be whole sheets, at most 16, in page order."""
+    a5_pages = int(re.search(r"A5 pages.*?, (\d+) pages", "\n".join(built.log)).group(1))
+    sides = _folios_per_side(built.paths.out / "report-booklet.pdf")
+    sums = [sum(folios) for folios in sides if len(folios) == 2]
+    groups = [(total, len(list(run))) for total, run in itertools.groupby(sums)]
+    assert len({total for total, _ in groups}) == len(groups)  # each booklet's sides follow each other
+    assert [total for total, _ in groups] == sorted(total for total, _ in groups)
+    assert all(count <= 2 * 16 for _, count in groups)
+    assert (len(groups) == 1) == (a5_pages <= 64)
+    printed = sorted(n for folios in sides for n in folios)
+    assert printed == sorted(set(printed)) and printed[-1] <= a5_pages
