@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+import sys
+
 import polars as pl
 import pytest
 from openpyxl import load_workbook
 
 from publish import schema
-from publish.workbook import COMPARISON_SHEET, README_SHEET, sheet_title
+from publish.workbook import COMPARISON_SHEET, README_SHEET, Styles, sheet_title
 from tests.conftest import Built
 
 TABLES = {t.name: t for t in schema.ALL_TABLES}
@@ -71,6 +74,56 @@ def test_comparison_counts_equal_the_tables(book, built: Built):
     assert sheet.max_row == built.frames["topics"].height + 2
     bolig = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "Bolig")
     assert "• Ved nybygging bør 50 % av boligene være i den tredje boligsektor" in bolig[2]
+
+
+def test_cells_have_their_styles(book):
+    """Headers white on dark blue, links blue and underlined, long text wrapped, titles bold: each
+    cell carries its named style's font, fill and alignment (made from NamedStyle.as_tuple)."""
+    pledges = book[sheet_title(TABLES["pledges"])]
+    header, link, text, count = pledges["A1"], pledges["C2"], pledges["G2"], pledges["H2"]
+    assert header.style == "Kolonnetittel" and "Lenke" in book.named_styles
+    assert (header.font.b, header.font.color.rgb, header.fill.fill_type, header.fill.fgColor.rgb) == (True, "00FFFFFF", "solid", "001F3B57")
+    assert (header.alignment.wrap_text, header.alignment.vertical) == (True, "top")
+    assert (link.font.color.rgb, link.font.u, link.alignment.vertical, link.alignment.wrap_text) == ("000563C1", "single", "top", None)
+    assert (text.alignment.wrap_text, text.font.name, text.font.sz, text.fill.fill_type) == (True, "Calibri", 11, None)
+    assert (count.alignment.vertical, count.alignment.wrap_text, count.border.left.style) == ("top", None, None)
+    readme, comparison = book[README_SHEET], book[COMPARISON_SHEET]
+    assert (readme["A1"].font.b, readme["A1"].font.sz) == (True, 14)
+    assert comparison.cell(comparison.max_row, 1).font.b and not comparison["A2"].font.b
+
+
+@pytest.mark.parametrize("where", ["between rows", "inside a row"])
+def test_a_discarded_workbook_leaves_no_open_stream(monkeypatch, where: str):
+    """A build stopped while rows stream (Ctrl-C between rows, or an error inside openpyxl's writing of
+    one) closes every sheet's streams: none is left for the garbage collector, where lxml complains."""
+    from openpyxl import Workbook
+    from openpyxl.worksheet._writer import WorksheetWriter
+
+    from publish.workbook import _discard
+
+    written = WorksheetWriter.write_row
+
+    def write_row(writer, xf, row, row_idx):
+        if where == "inside a row" and writer.ws.title == "b" and row_idx == 5:
+            raise KeyboardInterrupt
+        return written(writer, xf, row, row_idx)
+
+    monkeypatch.setattr(WorksheetWriter, "write_row", write_row)
+    workbook = Workbook(write_only=True)
+    styles = Styles(workbook)
+    with pytest.raises(KeyboardInterrupt):
+        for title in ("a", "b"):
+            sheet = workbook.create_sheet(title)
+            for row in range(1, 20):
+                if where == "between rows" and title == "b" and row == 5:
+                    raise KeyboardInterrupt
+                sheet.append([styles.cell(sheet, f"tekst {row}", styles.wrap), row])
+    ignored: list = []
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+    _discard(workbook)
+    del workbook, sheet, styles  # the only references to the sheets and their streams
+    gc.collect()
+    assert ignored == []
 
 
 def test_readme_sheet_names_sources_and_the_data_date(book, built: Built):
