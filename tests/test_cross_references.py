@@ -1,0 +1,61 @@
+"""The booklet prints every relation of the relations table as a cross-reference at both pledges, and
+a reference to another chapter with the page where its partner stands (issue #16's "done when")."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import polars as pl
+from pypdf import PdfReader
+
+from tests.conftest import Built
+
+
+class _Marks(HTMLParser):
+    """Each printed pledge's label, and the labels its own cross-references point to (not its sub-points')."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str | None] = []  # the pledge each open <li> belongs to (None: not a pledge)
+        self.label_of: dict[str, str] = {}
+        self.marks: dict[str, list[tuple[str, bool]]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "li":
+            pledge = attrs.get("data-pledge")
+            self.stack.append(pledge)
+            if pledge:
+                self.label_of[pledge] = attrs["id"].removeprefix("p-")
+                self.marks[pledge] = []
+        elif tag == "a" and "marker" in (attrs.get("class") or "").split():
+            owner = next(p for p in reversed(self.stack) if p)
+            self.marks[owner].append((attrs["href"].removeprefix("#p-"), "marker-elsewhere" in attrs["class"]))
+
+    def handle_endtag(self, tag):
+        if tag == "li":
+            self.stack.pop()
+
+
+def test_every_relation_is_printed_at_both_pledges_and_across_chapters_with_its_page(built: Built):
+    marks = _Marks()
+    marks.feed((built.paths.out / "report.html").read_text(encoding="utf-8"))
+    relations = built.frames["relations"]
+    assert relations.height > 50
+    elsewhere = []
+    for a, b in relations.select("pledge_id_a", "pledge_id_b").iter_rows():
+        for one, other in ((a, b), (b, a)):
+            targets = dict(marks.marks[one])
+            assert marks.label_of[other] in targets, (one, other)
+            if targets[marks.label_of[other]]:
+                elsewhere.append(marks.label_of[other])
+    for pledge, own in marks.marks.items():  # and nothing else: two marks per relation in all
+        assert len(own) == relations.filter((pl.col("pledge_id_a") == pledge) | (pl.col("pledge_id_b") == pledge)).height
+    assert elsewhere  # the seeds have relations across chapters
+    pages = [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(built.paths.out / "report.pdf").pages]
+    for target in set(elsewhere):
+        printed = {int(n) for page in pages for n in re.findall(rf"{re.escape(target)}\s*s\.\s*(\d+)", page)}
+        assert printed, target
+        for number in printed:  # the page named holds the partner, its label printed there
+            assert re.search(rf"(?<![\w]){re.escape(target)}(?!\d)", pages[number - 1]), (target, number)
