@@ -71,6 +71,7 @@ test: $(INSTALLED) lint system browser
 
 bench: $(INSTALLED) system
 	$(PY) -m bench.run
+	$(PY) -m bench.groups
 
 clean:
 	rm -rf build $(VENV) $(LOCK_TOOL)
