@@ -82,6 +82,28 @@ SIDE_BY_SIDE_MAX = 3
 
 SYMBOLS = {"agree": ("=", "enig med"), "similar": ("~", "beslektet med"), "disagree": ("≠", "uenig med")}
 
+# Characters of a chapter's running head. The outer margin box gets about half the text width less the
+# centred actor name (~25 characters): 121 mm of A5 text width leave ~45 mm, ~32 characters of 7.5 pt
+# Noto Sans (1.4 mm each); 178 mm of A4 leave ~72 mm, ~52 characters. A little under both, for wide letters.
+RUNNING_HEAD_CHARS = {"A4": 50, "A5": 30}
+
+
+def shorten(text: str, limit: int) -> str:
+    """A running head on one line: cut before `limit` characters at a word, with an ellipsis, and never
+    after a dangling short word ("i", "og") or a comma.
+
+    >>> shorten("11 Arbeid, inkludering i arbeidslivet og lærlinger", 30)
+    '11 Arbeid, inkludering …'
+    >>> shorten("5 Helse", 30)
+    '5 Helse'
+    """
+    if len(text) <= limit:
+        return text
+    words = text[: limit - 1].split(" ")[:-1]  # the last piece may be a cut word
+    while len(words) > 1 and (len(words[-1]) <= 2 and not words[-1].isdigit()):
+        words.pop()
+    return " ".join(words).rstrip(",;:–-") + " …"
+
 
 def actor_codes(actors: pl.DataFrame) -> dict[str, str]:
     """A short code per actor for pledge labels: the first letter of its short name, else the short name,
@@ -203,6 +225,10 @@ class BookletModel:
     @functools.cached_property
     def max_count(self) -> int:
         return max((self.count(c, a["actor_id"]) for c in self.chapters for a in self.actors.iter_rows(named=True)), default=1)
+
+    def running_head(self, chapter: Chapter) -> str:
+        """The chapter's number and name as its pages' running head: one line on this paper."""
+        return shorten(f"{chapter.number} {chapter.topic['label']}", RUNNING_HEAD_CHARS[self.paper])
 
     @property
     def stacked(self) -> bool:

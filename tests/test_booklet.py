@@ -351,3 +351,61 @@ def test_a_long_a5_booklet_is_imposed_as_consecutive_booklets_that_each_staple(b
     assert (len(groups) == 1) == (a5_pages <= 64)
     printed = sorted(n for folios in sides for n in folios)
     assert printed == sorted(set(printed)) and printed[-1] <= a5_pages
+
+
+def _words_with_text(pdf: Path) -> list[tuple[float, float, list[tuple[float, float, float, float, str]]]]:
+    """(width, height, (x0, y0, x1, y1, word) in points from the top left) of every page, from pdftotext -bbox."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    number = r'"([\d.]+)"'
+    word = re.compile(rf"<word xMin={number} yMin={number} xMax={number} yMax={number}>([^<]*)</word>")
+    pages = re.findall(rf"<page width={number} height={number}>(.*?)</page>", xml, flags=re.S)
+    return [(float(w), float(h), [(*map(float, found[:4]), found[4]) for found in word.findall(body)]) for w, h, body in pages]
+
+
+def _heads(words: list, top: float) -> list[tuple[float, float, float, float, str]]:
+    """The words of a page's running head: printed above `top` (the text area's top edge)."""
+    return sorted((w for w in words if w[3] <= top), key=lambda w: w[0])
+
+
+def _check_running_head(words: list, left: float, right: float, even: bool, title: str) -> bool:
+    """True when the page has a chapter head: on the outer side (left on an even page), the booklet's title
+    on the inner side, all on one line, inside the page, no word over another. False for a page without one."""
+    chapter = [w for w in words if re.fullmatch(r"\d+", w[4])]
+    if not chapter:
+        return False
+    middle = (left + right) / 2
+    assert (chapter[0][2] < middle) if even else (chapter[0][0] > middle), words
+    first = title.split()[0]
+    assert any(w[4] == first and ((w[0] > middle) if even else (w[2] < middle)) for w in words), words
+    assert max(w[1] for w in words) - min(w[1] for w in words) < 2, words  # one line
+    assert all(left - 1 <= w[0] and w[2] <= right + 1 for w in words), words
+    assert all(a[2] <= b[0] + 0.5 for a, b in itertools.pairwise(words)), words
+    return True
+
+
+def test_running_heads_name_the_chapter_on_the_outer_side_in_one_line(built: Built):
+    """A4 and imposed A5: the chapter's name where a thumb finds it, never by the spine, and never wrapped or
+    running into the booklet's title (A5's long chapter names are shortened)."""
+    title = "Løfter i Bærum"
+    checked = 0
+    for number, (width, _height, words) in enumerate(_words_with_text(built.paths.out / "report.pdf"), 1):
+        checked += _check_running_head(_heads(words, 18 * MM), 0, width, number % 2 == 0, title)
+    assert checked > built.frames["topics"].height  # every chapter has pages with a head
+    checked = 0
+    for width, _height, words in _words_with_text(built.paths.out / "report-booklet.pdf")[1:]:
+        fold = width / 2
+        heads = _heads(words, 16 * MM)
+        checked += _check_running_head([w for w in heads if w[2] <= fold], 0, fold, True, title)
+        checked += _check_running_head([w for w in heads if w[0] >= fold], fold, width, False, title)
+    assert checked > built.frames["topics"].height
+
+
+def test_a_long_chapter_name_is_shortened_at_a_word_for_a5(built: Built):
+    from publish.sources import load_corpus
+
+    model = booklet.BookletModel(load_corpus(SEEDS), built.frames, {}, "a5")
+    heads = {chapter.topic["label"]: model.running_head(chapter) for chapter in model.chapters}
+    assert heads["Barnehage"] == "1 Barnehage"
+    assert heads["Arbeid, inkludering i arbeidslivet og lærlinger"] == "11 Arbeid, inkludering …"
+    assert all(len(head) <= booklet.RUNNING_HEAD_CHARS["A5"] for head in heads.values())
+    assert model.on_paper("a4").running_head(model.chapters[10]) == "11 Arbeid, inkludering i arbeidslivet og lærlinger"
