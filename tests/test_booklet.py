@@ -291,7 +291,9 @@ def test_blank_pages_carry_no_running_head_and_no_folio(pdf_text: list[str], bui
     margin_only = re.compile(r"Side \d+ av \d+|Datasett v\S+")
     blank = []
     for number, page in enumerate(pdf_text, 1):
-        body = [line for line in page.splitlines() if line.strip() and line.strip() not in heads and not margin_only.fullmatch(line.strip())]
+        body = [
+            line for line in page.splitlines() if line.strip() and line.strip() not in heads and not margin_only.fullmatch(line.strip())
+        ]
         if not body:
             blank.append(number)
             assert page.strip() == "", f"page {number} is blank but for its margins: {page!r}"
@@ -409,3 +411,45 @@ def test_a_long_chapter_name_is_shortened_at_a_word_for_a5(built: Built):
     assert heads["Arbeid, inkludering i arbeidslivet og lærlinger"] == "11 Arbeid, inkludering …"
     assert all(len(head) <= booklet.RUNNING_HEAD_CHARS["A5"] for head in heads.values())
     assert model.on_paper("a4").running_head(model.chapters[10]) == "11 Arbeid, inkludering i arbeidslivet og lærlinger"
+
+
+def test_no_text_is_smaller_than_7_5_pt(built: Built):
+    """Source lines, labels, marks and running heads included: smaller text is lost on a grey office printer."""
+    sizes: dict[float, str] = {}
+
+    def note(text, cm, tm, font, size):
+        if text.strip():
+            sizes.setdefault(round(size * abs(cm[0] * tm[0]), 2), text)
+
+    for page in PdfReader(built.paths.out / "report.pdf").pages:
+        page.extract_text(visitor_text=note)
+    assert min(sizes) >= 7.5, {size: text for size, text in sizes.items() if size < 7.5}
+    stylesheet = (booklet.TEMPLATES / "report.css").read_text(encoding="utf-8")  # A5 too: no rule sets less
+    declared = [float(size) for size in re.findall(r"(?:font(?:-size)?|--small|--body-size):[^;]*?(\d+(?:\.\d+)?)pt", stylesheet)]
+    assert declared and min(declared) >= 7.5
+
+
+def _grey(colour: str) -> float:
+    """The grey a colour prints as, 0 (black) to 1 (white), by the luma weights of a greyscale printer driver."""
+    red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+def test_text_colours_print_dark_enough_in_grey():
+    stylesheet = (booklet.TEMPLATES / "report.css").read_text(encoding="utf-8")
+    variables = dict(re.findall(r"(--[\w-]+):\s*(#[0-9a-fA-F]{6})", stylesheet))
+    found = re.findall(r"(?<![-\w])color:\s*(?:(#[0-9a-fA-F]{6})|var\((--[\w-]+)\))", stylesheet)
+    text = [colour or variables[name] for colour, name in found]  # white (#fff) stands only on black
+    assert text and max(_grey(c) for c in text) <= 0.3, text
+
+
+def test_each_coloured_actor_header_carries_the_actors_letter(html: str, built: Built):
+    """Ap's red and Rødt's maroon print as nearly the same grey: the letter of the pledge labels tells them apart."""
+    assert abs(_grey("#C8102E") - _grey("#6B1A2B")) < 0.1  # the seeds' colours, as sources.toml gives them
+    codes = booklet.actor_codes(built.frames["actors"])
+    code_of = {a["color"].lower(): codes[a["actor_id"]] for a in built.frames["actors"].iter_rows(named=True)}
+    column_heads = re.findall(r'<th style="border-top-color: (#\w{6})">(.*?)</th>', html[html.index('id="kap-') :])
+    summaries = re.findall(r'<span class="summary-actor" style="border-color: (#\w{6})">(.*?)</span>', html)
+    assert len(column_heads) >= 2 and len(summaries) >= 2 * built.frames["topics"].height
+    for colour, body in column_heads + summaries:
+        assert f'<span class="actor-code">{code_of[colour.lower()]}' in body, body
