@@ -84,10 +84,10 @@ def _counts(frames: dict[str, pl.DataFrame]) -> str:
 def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, pl.DataFrame]:
     """Run every stage; outputs appear only if all of them succeed.
 
-    A pool of worker processes, one per core, takes the jobs nothing waits on at once: each group's A5
-    layout (imposed where it is made), the package validation, and each group's report.pdf once the zip
-    and the workbook it carries are written. The main process makes the tables and writes the data files
-    meanwhile, then prints one line per PDF and per booklet as each finishes.
+    A pool of worker processes, one per core, takes the jobs nothing waits on at once: each group's A4
+    and A5 layouts (the A5 pages imposed where they are made), submitted as soon as the group's HTML
+    exists, and the package validation. The main process writes the data files meanwhile, then attaches
+    the zip and the workbook to each report.pdf and prints one line per PDF and per booklet as each finishes.
     """
     paths = paths or Paths()
     log = log or StageLog()
@@ -108,7 +108,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
             _warn_unresolved(scores.unresolved, labels, log)
             booklets = _start_booklets(corpus, frames, scores.as_dict(), paths, out_dir, log, helper)
             validation = _write_data(corpus, frames, scores, package_dir, out_dir, log, helper)
-            _finish_booklets(booklets, corpus, paths, out_dir, log, helper)
+            _finish_booklets(booklets, corpus, paths, out_dir, log)
             _check(validation, package_dir / "datapackage.json", paths.package / "datapackage.json", log)
         log.run(
             "release",
@@ -206,31 +206,34 @@ class _Booklet:
     group: str  # the group's id
     folder: Path
     html: str
-    a4: Job | None = None  # report.pdf (A4, or A5 with --paper a5), submitted once its attachments are written
+    laid_out: Path  # report.pdf's pages (A4, or A5 with --paper a5), before the zip and the workbook are attached
+    a4: Job | None = None  # laying them out
     a5: Job | None = None  # the A5 pages imposed as report-booklet.pdf (when report.pdf is A4)
     lines: list[str] = field(default_factory=list)
     start: float = field(default_factory=time.perf_counter)
 
 
 def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog, helper: Helper) -> list[_Booklet]:
-    """Each group's report.html written and its A5 layout handed to the workers: the long jobs first."""
+    """Each group's report.html written and its layouts handed to the workers, the longer A5 one first."""
     if not paths.report:
         return []
     from publish import booklet, render
 
     booklets = []
     start = time.perf_counter()
+    date = corpus.dataset.created
     for group in corpus.groups:
         folder = out_dir / release.booklet_folder(corpus, group.group_id)
         folder.mkdir(parents=True, exist_ok=True)
         model = booklet.BookletModel(corpus, frames, evaluation, paths.paper, group)
-        made = _Booklet(group.group_id, folder, booklet.render_html(model, paths.templates))
+        html = booklet.render_html(model, paths.templates)
+        made = _Booklet(group.group_id, folder, html, _laid_out(html, date, paths, out_dir))
         (folder / "report.html").write_text(made.html, encoding="utf-8")
         if paths.paper != "a5":  # report.pdf is A4: the imposed booklet needs its own A5 layout
             html_a5 = booklet.render_html(model.on_paper("a5"), paths.templates)
-            target = folder / "report-booklet.pdf"
-            laid_out = _laid_out(html_a5, corpus.dataset.created, paths, out_dir)
-            made.a5 = helper.submit(render.write_imposed, html_a5, folder / A5_PAGES, target, corpus.dataset.created, laid_out, paths.templates)
+            laid_out = _laid_out(html_a5, date, paths, out_dir)
+            made.a5 = helper.submit(render.write_imposed, html_a5, folder / A5_PAGES, folder / "report-booklet.pdf", date, laid_out, paths.templates)
+        made.a4 = helper.submit(render.write_pdf, html, date, made.laid_out, paths.templates)
         booklets.append(made)
     size = sum(len(b.html) for b in booklets) // 1024
     groups = f" ({len(booklets)} groups)" if len(booklets) > 1 else ""
@@ -238,15 +241,12 @@ def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_di
     return booklets
 
 
-def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Path, log: StageLog, helper: Helper) -> None:
-    """Each report.pdf laid out with the zip and the workbook attached; one line per PDF and per booklet as it finishes."""
+def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Path, log: StageLog) -> None:
+    """Each report.pdf as its layout finishes, with the zip and the workbook attached; one line per PDF
+    and per booklet as it finishes."""
     from publish import render
 
     attachments = [out_dir / "datapackage.zip", out_dir / "workbook.xlsx"]
-    date = corpus.dataset.created
-    for b in booklets:
-        laid_out = _laid_out(b.html, date, paths, out_dir)
-        b.a4 = helper.submit(render.write_pdf, b.html, b.folder / "report.pdf", attachments, date, laid_out, paths.templates)
     waiting = {job.future: (b, kind) for b in booklets for kind, job in (("a4", b.a4), ("a5", b.a5)) if job is not None}
     order = list(waiting)
     while waiting:
@@ -254,6 +254,8 @@ def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Pa
         for future in sorted(done, key=order.index):
             b, kind = waiting.pop(future)
             _finished(b, kind, len(booklets) > 1, log)
+            if kind == "a4":
+                render.attach(b.laid_out, b.folder / "report.pdf", attachments, corpus.dataset.created)
             if not any(other is b for other, _ in waiting.values()):
                 where = f"{b.folder.relative_to(out_dir)}/" if b.folder != out_dir else ""
                 log.record("booklet", time.perf_counter() - b.start, f"{b.group}: " + ", ".join(f"{where}{line}" for line in b.lines))

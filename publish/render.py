@@ -236,16 +236,15 @@ def write_layout(layout: Layout, pdf_path: Path, date: str) -> Rendered:
     return Rendered(len(layout.document.pages), layout.warnings, collected.subsetter, engine)
 
 
-def write_pdf(html: str, pdf_path: Path, attachments: list[Path], date: str, laid_out: Path, templates: Path = TEMPLATES) -> Rendered:
-    """A worker's job: report.pdf, the pages from `laid_out` (laid out and written there first unless an
-    earlier build left them), then the zip and the workbook attached.
+def write_pdf(html: str, date: str, laid_out: Path, templates: Path = TEMPLATES) -> Rendered:
+    """A worker's job: the pages of report.pdf as `laid_out`, laid out and written there unless an earlier
+    build left them; the build attaches the zip and the workbook (`attach`) once they are written.
 
     The attachments change with every edit of the dataset, the pages only with their own group's HTML:
-    attaching after the layout lets a build lay out again only the groups an edit touched.
+    attaching after the layout lets a build lay out again only the groups an edit touched, and lets the
+    layouts start before the data files are written.
     """
-    rendered = reused(laid_out) or _remember(laid_out, write_layout(lay_out(html, templates), laid_out, date))
-    attach(laid_out, pdf_path, attachments, date)
-    return rendered
+    return reused(laid_out) or _remember(laid_out, write_layout(lay_out(html, templates), laid_out, date))
 
 
 def write_imposed(html: str, a5_path: Path, target: Path, date: str, laid_out: Path, templates: Path = TEMPLATES) -> Rendered:
