@@ -7,6 +7,7 @@ PDF and publish/impose.py folds the A5 pages into a booklet.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,10 +51,58 @@ class Item:
 class Column:
     actor: dict
     items: list[Item]
+    beside: int | None = None  # top-level items printed side by side with the other parties; the rest follow full width
 
     @property
     def count(self) -> int:
         return sum(1 + len(item.children) for item in self.items)
+
+    @property
+    def side_items(self) -> list[Item]:
+        return self.items if self.beside is None else self.items[: self.beside]
+
+    @property
+    def rest_items(self) -> list[Item]:
+        return [] if self.beside is None else self.items[self.beside :]
+
+
+# Characters a line of a side-by-side column holds at the body size (two columns; measured on the seeds'
+# booklets: about 50 on A4, 36 on A5), for estimating how long a list runs.
+CHARS_PER_LINE = {"A4": 50, "A5": 36}
+
+
+def lines(item: Item, chars_per_line: int) -> float:
+    """About how many lines an item takes in a column: its label, text and marks, its source line, the
+    space after it, and its sub-items."""
+    text = len(item.label) + 1 + len(item.text) + 7 * len(item.markers)
+    cite = len(item.citation) + sum(len(a) + 2 for a in item.also)
+    return -(-text // chars_per_line) + -(-cite // int(chars_per_line * 1.4)) + 0.6 + sum(lines(c, chars_per_line) for c in item.children)
+
+
+# Side by side, the parties' lists end together only when they are about as long; past that, the longest
+# list's rest would stand beside empty columns, on pages whose heads name parties with nothing more. It
+# follows instead full width under its party's name. Cut only when at least this many lines (two short
+# pledges) would follow, and leave at least as many beside the others.
+REST_MIN_LINES = 6
+
+
+def balance(columns: list[Column], chars_per_line: int) -> None:
+    """Cut the longest party list where it has taken about as many lines as the second longest (sets `beside`)."""
+    for column in columns:
+        column.beside = None
+    if len(columns) < 2:
+        return
+    heights = sorted((sum(lines(i, chars_per_line) for i in c.items), n) for n, c in enumerate(columns))
+    (longest, n), (second, _) = heights[-1], heights[-2]
+    target = max(second, REST_MIN_LINES)
+    if longest - target < REST_MIN_LINES:
+        return
+    total = 0.0
+    for cut, item in enumerate(columns[n].items):
+        if total >= target:
+            columns[n].beside = cut
+            return
+        total += lines(item, chars_per_line)
 
 
 @dataclass
@@ -187,6 +236,8 @@ class BookletModel:
         """The same chapters laid out for other paper (the tables are not read again)."""
         other = copy.copy(self)
         other.paper = PAPER[paper]
+        other.chapters = [dataclasses.replace(c, columns=[dataclasses.replace(column) for column in c.columns]) for c in self.chapters]
+        other._balance(other.chapters)
         return other
 
     @property
@@ -287,7 +338,14 @@ class BookletModel:
             baselines = [c for c in columns if c.actor["kind"] == "municipality" and c.items]
             chapters.append(Chapter(number, topic, party_columns, baselines, [], 0, 0))
         self._mark_relations(chapters)
+        self._balance(chapters)
         return chapters
+
+    def _balance(self, chapters: list[Chapter]) -> None:
+        """Side by side, each chapter's longest list cut where the others end (the cut depends on the paper)."""
+        if not self.stacked:
+            for chapter in chapters:
+                balance(chapter.columns, CHARS_PER_LINE[self.paper])
 
     def _sources(self) -> dict[str, list[dict]]:
         by_pledge: dict[str, list[dict]] = {}

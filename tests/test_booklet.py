@@ -453,3 +453,44 @@ def test_each_coloured_actor_header_carries_the_actors_letter(html: str, built: 
     assert len(column_heads) >= 2 and len(summaries) >= 2 * built.frames["topics"].height
     for colour, body in column_heads + summaries:
         assert f'<span class="actor-code">{code_of[colour.lower()]}' in body, body
+
+
+def _items(code: str, n: int) -> list:
+    return [booklet.Item(f"{code}{i}", f"{code}{i}", "x" * 97, "pledge", f"{code}-program l. {i}", []) for i in range(1, n + 1)]
+
+
+def test_the_longest_list_follows_full_width_once_the_others_have_ended():
+    """An item of 100 characters with its label takes 3 lines of 50 characters, its source line 1 and its
+    spacing 0.6: 4.6 lines. Beside 3 such items of the other party, 3 of 10 stand side by side, 7 follow."""
+    long, short = booklet.Column({"actor_id": "a"}, _items("A", 10)), booklet.Column({"actor_id": "r"}, _items("R", 3))
+    booklet.balance([long, short], 50)
+    assert (long.beside, short.beside) == (3, None)
+    assert [i.label for i in long.rest_items] == [f"A{i}" for i in range(4, 11)] and short.rest_items == []
+    almost = booklet.Column({"actor_id": "a"}, _items("A", 4))  # one item (4.6 lines) more: too little to follow apart
+    booklet.balance([almost, short], 50)
+    assert almost.beside is None and almost.side_items == almost.items
+
+
+def test_a_rest_follows_under_its_partys_name_which_the_running_head_repeats(html: str, pdf_text: list[str], built: Built):
+    rests = re.findall(
+        r'<section class="actor-block rest[^"]*" data-actor="([^"]+)">\s*<h2 class="actor-head"[^>]*data-running="([^"]+)">', html
+    )
+    names = dict(built.frames["actors"].select("actor_id", "name").iter_rows())
+    assert rests and all(names[actor] == running for actor, running in rests)
+    text = "\n".join(pdf_text)
+    assert len(re.findall(r"fortsatt fra [A-Z]\d+", text)) == len(rests)
+
+
+def test_a_page_that_continues_a_chapter_names_the_parties_whose_lists_go_on(pdf_text: list[str], built: Built):
+    """No page of a chapter but its first lacks the name of an actor whose list goes on."""
+    names = built.frames["actors"]["name"].to_list()
+    starts = re.findall(r"^(\d+)\s+.+?\s*\.{3,}\s*(\d+)$", next(p for p in pdf_text if p.startswith("Innhold")), flags=re.M)
+    first, appendix = (
+        int(starts[0][1]),
+        next(n for n, p in enumerate(pdf_text, 1) if p.startswith("Vedlegg") or "\nVedlegg: Slik" in p[:200]),
+    )
+    chapter_pages = {int(page) for _, page in starts}
+    continued = [n for n in range(first, appendix) if n not in chapter_pages and pdf_text[n - 1].strip()]
+    assert continued
+    for n in continued:  # in the repeated column heads, a rest's header or the running head
+        assert any(name in pdf_text[n - 1] for name in names), (n, pdf_text[n - 1])
