@@ -494,3 +494,13 @@ def test_a_page_that_continues_a_chapter_names_the_parties_whose_lists_go_on(pdf
     assert continued
     for n in continued:  # in the repeated column heads, a rest's header or the running head
         assert any(name in pdf_text[n - 1] for name in names), (n, pdf_text[n - 1])
+
+
+def test_a5_chapters_open_on_the_next_page_without_blank_pages(built: Built):
+    """In the stapled A5 booklet a chapter may open on a left-hand page: no page is blank but the last few of the last sheet."""
+    sides = _words_with_text(built.paths.out / "report-booklet.pdf")
+    a5_pages = int(re.search(r"A5 pages.*?, (\d+) pages", "\n".join(built.log)).group(1))
+    printed = [
+        words for width, _, words in sides for words in ([w for w in words if w[2] <= width / 2], [w for w in words if w[0] >= width / 2])
+    ]
+    assert sum(1 for words in printed if words) == a5_pages  # every A5 page of the booklet holds something
