@@ -229,7 +229,21 @@ def test_each_party_is_introduced_with_its_programme_period(pdf_text: list[str],
     for name, period in programmes.select("name", "period").iter_rows():
         assert _squash(f"{name} (program {period})") in howto
     assert _squash("Merk: programmene gjelder ulike perioder.") in howto
-    assert "Programmene gjelder ulike perioder" in " ".join(_cover_lines(pdf_text))
+    cover = _squash("\n".join(_cover_lines(pdf_text)))
+    assert _squash("Merk: programmene gjelder ulike perioder") in cover
+    for short_name, period in programmes.select("short_name", "period").iter_rows():
+        assert _squash(f"{short_name} program {period}") in cover  # on the cover itself, not only a page further
+
+
+def test_each_chapter_column_names_its_programmes_period(html: str, built: Built):
+    """A pledge of the 2019–2023 programme ("… i Viken") is read knowing its period, wherever the chapter opens."""
+    heads = re.findall(r'<th style="border-top-color: [^"]+">(.*?)</th>', html)
+    programmes = built.frames["documents"].filter(pl.col("kind") == "programme").join(built.frames["actors"], on="actor_id")
+    for name, period in programmes.select("name", "period").iter_rows():
+        mine = [head for head in heads if name in head]
+        assert len(mine) == built.frames["topics"].height and all(f"program {period}" in head for head in mine), name
+
+
 
 
 def test_programmes_of_one_period_get_no_notice(built: Built):
@@ -241,6 +255,7 @@ def test_programmes_of_one_period_get_no_notice(built: Built):
     )
     html = booklet.render_html(booklet.BookletModel(load_corpus(SEEDS), frames, {}, "a4"))
     assert "ulike perioder" not in html and "Rødt Bærum (program 2023–2027)" in re.sub(r"<[^>]+>", "", html)
+    assert "head-period" not in html  # one period for all: said once, on the reading page
 
 
 def test_checksums_print_whole_at_a_readable_size_without_hyphens(built: Built):
