@@ -254,6 +254,10 @@ class BookletModel:
     def documents_of(self, actor_id: str) -> list[dict]:
         return [d for d in self.documents.values() if d["actor_id"] == actor_id]
 
+    def chapters_of(self, actor_id: str) -> list[Chapter]:
+        """The chapters an actor has something in (the cover says how far the municipality's own policy reaches)."""
+        return [c for c in self.chapters if self.count(c, actor_id)]
+
     def period_of(self, actor_id: str) -> str:
         """The period an actor speaks for: its programmes' periods (else its documents'), each once.
 

@@ -244,8 +244,6 @@ def test_each_chapter_column_names_its_programmes_period(html: str, built: Built
         assert len(mine) == built.frames["topics"].height and all(f"program {period}" in head for head in mine), name
 
 
-
-
 def test_programmes_of_one_period_get_no_notice(built: Built):
     from publish.sources import load_corpus
 
@@ -519,3 +517,11 @@ def test_a5_chapters_open_on_the_next_page_without_blank_pages(built: Built):
         words for width, _, words in sides for words in ([w for w in words if w[2] <= width / 2], [w for w in words if w[0] >= width / 2])
     ]
     assert sum(1 for words in printed if words) == a5_pages  # every A5 page of the booklet holds something
+
+
+def test_the_cover_says_how_far_the_municipalitys_own_policy_reaches(pdf_text: list[str], built: Built):
+    """The seeds hold only the employer policy of Bærum kommune, in the chapters on the municipality as employer
+    and on work: the cover's subtitle ("hva kommunens egen politikk allerede sier") must not read as more."""
+    cover = _squash("\n".join(_cover_lines(pdf_text)))
+    assert _squash("Kommunens egen politikk i heftet: Bærum kommunes arbeidsgiverpolitikk, i 2 av 24 kapitler") in cover
+    assert _squash("(«Kommunen som arbeidsgiver» og «Arbeid, inkludering i arbeidslivet og lærlinger»).") in cover
