@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,29 @@ from publish.sources import Corpus, Group
 from publish.templating import TEMPLATES
 
 PAPER = {"a4": "A4", "a5": "A5"}
+
+# A programme's reference to its own parts ("Se kapittel 3", "se side 12", "jf. punkt 4.2"): a number after the
+# word, not the booklet's chapter of that number.
+SOURCE_REFERENCE = re.compile(
+    r"\b(?:kapittel|kapitlene|kap\.|side|sidene|s\.|punkt|punktene|avsnitt)\s+\d+(?:\.\d+)*(?:\s*(?:–|-|og)\s*\d+(?:\.\d+)*)?(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def source_references(text: str, source: str) -> list[tuple[str, bool]]:
+    """A pledge's text with a bracketed note naming the source after each reference to the source's own parts.
+
+    >>> source_references("Bygge boliger (Se kapittel 3: «Boligpolitikk»).", "Rødt-program")
+    [('Bygge boliger (Se kapittel 3', False), (' [i Rødt-program]', True), (': «Boligpolitikk»).', False)]
+    >>> source_references("Gi 3 timer fysisk aktivitet per side.", "Ap-program")
+    [('Gi 3 timer fysisk aktivitet per side.', False)]
+    """
+    pieces: list[tuple[str, bool]] = []
+    start = 0
+    for found in SOURCE_REFERENCE.finditer(text):
+        pieces += [(text[start : found.end()], False), (f" [i {source}]", True)]
+        start = found.end()
+    return pieces + [(text[start:], False)] if start < len(text) or not pieces else pieces
 
 
 @dataclass
@@ -45,6 +69,12 @@ class Item:
     chapter: int = 0
     markers: list[Marker] = field(default_factory=list)
     children: list[Item] = field(default_factory=list)
+    source: str = ""  # the short title of the document it is quoted from, which its own chapter references mean
+
+    @property
+    def pieces(self) -> list[tuple[str, bool]]:
+        """The text in pieces, (piece, is_note): a note after each reference to the source's own chapters or pages."""
+        return source_references(self.text, self.source)
 
 
 @dataclass
@@ -393,6 +423,7 @@ class BookletModel:
             document_id=first["document_id"],
             line_start=first["line_start"],
             chapter=chapter,
+            source=self.documents[first["document_id"]]["short_title"],
         )
         self.items[row["pledge_id"]] = item
         return item

@@ -525,3 +525,13 @@ def test_the_cover_says_how_far_the_municipalitys_own_policy_reaches(pdf_text: l
     cover = _squash("\n".join(_cover_lines(pdf_text)))
     assert _squash("Kommunens egen politikk i heftet: Bærum kommunes arbeidsgiverpolitikk, i 2 av 24 kapitler") in cover
     assert _squash("(«Kommunen som arbeidsgiver» og «Arbeid, inkludering i arbeidslivet og lærlinger»).") in cover
+
+
+def test_a_pledges_reference_to_its_own_programmes_chapter_is_marked_as_the_programmes(html: str):
+    """Rødt's programme sends the reader to its own chapters 3, 4 and 14 ("Se kapittel 3: «Boligpolitikk»"),
+    which are not the booklet's chapters of those numbers: each such reference is followed by its source."""
+    chapters = re.sub(r"<[^>]+>", "", html[html.index('id="kap-') : html.index('id="vedlegg"')])
+    for number in (3, 4, 14):
+        assert f"Se kapittel {number} [i Rødt-program]" in chapters
+    unmarked = re.findall(r"(?i)\b(?:kapittel|kap\.|side|punkt)\s+\d+(?![\d.])(?! \[i )", chapters)
+    assert unmarked == []
