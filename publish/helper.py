@@ -11,6 +11,7 @@ memory) is reported with its exit code, never waited on forever.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import os
@@ -104,8 +105,18 @@ def _quiet_resource_tracker() -> None:
 
 
 def _timed(func: Callable[..., T], *args) -> tuple[T, float]:
+    """A job's result and its seconds; then its garbage collected, before the next job.
+
+    A booklet's layout leaves about 100 MB of reference cycles that only a full collection frees, and
+    the collector was paused while they were made (render._collector_paused): without this collection a
+    worker grew by that much with every booklet (1.4 GB for 12 groups), with it stays near 240 MB, for
+    about 0.5 s a booklet.
+    """
     start = time.perf_counter()
-    return func(*args), time.perf_counter() - start
+    result = func(*args)
+    seconds = time.perf_counter() - start
+    gc.collect()
+    return result, seconds
 
 
 def _start(warm_up: tuple[str, ...]) -> None:
