@@ -136,24 +136,20 @@ class _Collect(logging.Handler):
 
 
 @contextmanager
-def _collector_paused(unfreeze: bool = True) -> Iterator[None]:
+def _collector_paused() -> Iterator[None]:
     """Pause CPython's cycle collector while WeasyPrint lays out and writes.
 
     The layout makes millions of boxes that live until the PDF is written, and every full collection
-    rescans them all, and the build's own tables with them: 10-25 % of the layout time here, for no
-    garbage (peak RSS grows by about 6 %). Objects made before are frozen, so later collections skip them.
-    With unfreeze=False they stay frozen afterwards, the new layout with them, so the stages run between
-    the layout and the writing of the PDF (package, workbook) do not rescan it either.
+    rescans them all: 10-25 % of the layout time here, for no garbage (peak RSS grows by about 6 %).
+    Objects made before are frozen, so later collections skip them. The worker collects the layout's
+    cycles once its job is done (helper._timed).
     """
     gc.freeze()
     gc.disable()
     try:
         yield
     finally:
-        if unfreeze:
-            gc.unfreeze()
-        else:
-            gc.freeze()
+        gc.unfreeze()
         gc.enable()
 
 
@@ -185,7 +181,7 @@ def _interrupt_kept() -> Iterator[None]:
 
 
 @contextmanager
-def _weasyprint(templates: Path, messages: list[str], unfreeze: bool = True) -> Iterator[_Collect]:
+def _weasyprint(templates: Path, messages: list[str]) -> Iterator[_Collect]:
     """Around a WeasyPrint call: its warnings into `messages`, a file it cannot load as InputError, the collector paused."""
     from weasyprint.urls import FatalURLFetchingError
 
@@ -194,7 +190,7 @@ def _weasyprint(templates: Path, messages: list[str], unfreeze: bool = True) -> 
     logger.addHandler(collect)
     logger.propagate = False
     try:
-        with _collector_paused(unfreeze), _interrupt_kept():
+        with _collector_paused(), _interrupt_kept():
             yield collect
     except FatalURLFetchingError as err:
         raise InputError(
@@ -206,7 +202,7 @@ def _weasyprint(templates: Path, messages: list[str], unfreeze: bool = True) -> 
 
 @dataclass
 class Layout:
-    """A booklet laid out but not yet written: the build writes the tables' files while it waits."""
+    """A booklet laid out but not yet written."""
 
     document: object  # weasyprint.Document
     warnings: list[str]
@@ -220,7 +216,7 @@ def lay_out(html: str, templates: Path = TEMPLATES) -> Layout:
     from publish.templating import local_fetcher
 
     warnings: list[str] = []
-    with _weasyprint(templates, warnings, unfreeze=False):
+    with _weasyprint(templates, warnings):
         document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=local_fetcher(templates)).render()
     return Layout(document, warnings, templates)
 
