@@ -26,7 +26,7 @@ from sklearn.preprocessing import normalize
 from publish import schema
 from publish.errors import InputError
 from publish.inputs import read_csv
-from publish.text import STOPWORDS, content_stems, normalise, stem
+from publish.text import STOPWORDS, content_stems, normalise, stem, written_form
 
 RELATIONS_NAME = "relations.csv"
 RELATED_KINDS = ("pledge", "sub_pledge", "strategy", "goal")
@@ -398,7 +398,7 @@ def _judge(a: str, b: str, p: float, raw: float, mutual: bool, model: Model) -> 
     conflict = stance_conflict(a, b)
     if conflict:
         if raw >= DISAGREE_MIN and (mutual or p >= model.disagree):
-            return "disagree", "motsatt standpunkt om: " + ", ".join(sorted(conflict))
+            return "disagree", "motsatt standpunkt om: " + ", ".join(written_form(s, a, b) for s in sorted(conflict))
         return None, None
     if p >= model.agree:
         return "agree", None

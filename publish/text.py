@@ -63,6 +63,20 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
+def written_form(word_stem: str, *texts: str) -> str:
+    """A word of the first text that has it, with that stem, in its own case: what a reader is shown.
+
+    >>> written_form("e18", "Stanse ny E-18 og gang- og sykkelvei"), written_form("bompeng", "Nei til bompenger")
+    ('E18', 'bompenger')
+    """
+    for text in texts:
+        joined = re.sub(r"(?<=[^\W\d_])-(?=\d)", "", unicodedata.normalize("NFC", text))  # as normalise() joins them
+        for word in re.sub(r"[^\w]+", " ", joined).split():
+            if stem(word.casefold()) == word_stem:
+                return word
+    return word_stem
+
+
 @cache
 def stem(word: str) -> str:
     """Norwegian Snowball stem of one lower-case word.

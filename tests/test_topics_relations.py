@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 
@@ -138,7 +140,16 @@ def test_known_disagreements_are_found_automatically(built: Built):
     road = _relation(built, "Sørge for at E18 vestkorridoren ferdigstilles.", "Stanse utbyggingen av ny E-18")
     assert (tax["relation"], tax["method"]) == ("disagree", "auto")
     assert (road["relation"], road["method"]) == ("disagree", "auto")
-    assert "e18" in road["note"]
+    assert road["note"] == "motsatt standpunkt om: E18"  # as the texts write the road, not its lower-case stem
+
+
+def test_a_disagreements_note_names_its_words_as_a_text_writes_them(built: Built):
+    texts = dict(built.frames["pledges"].select("pledge_id", "text").iter_rows())
+    notes = built.frames["relations"].filter((pl.col("relation") == "disagree") & (pl.col("method") == "auto"))
+    assert notes.height
+    for a, b, note in notes.select("pledge_id_a", "pledge_id_b", "note").iter_rows():
+        words = re.findall(r"\w+", (texts[a] + " " + texts[b]).replace("-", ""))
+        assert all(word in words for word in note.removeprefix("motsatt standpunkt om: ").split(", ")), note
 
 
 def test_known_agreement_is_found_automatically(built: Built):
