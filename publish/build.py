@@ -106,6 +106,11 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
                 _describe_scores,
             )
             _warn_unresolved(scores.unresolved, labels, log)
+            if paths.report and not corpus.dataset.homepage:
+                log.echo(
+                    f"warning: {paths.seeds / 'sources.toml'}: [dataset] homepage is empty, so the booklet's last page and the"
+                    " DCAT record cannot say where the dataset is published; set it to the dataset's web address"
+                )
             booklets = _start_booklets(corpus, frames, scores.as_dict(), paths, out_dir, log, helper)
             validation = _write_data(corpus, frames, scores, package_dir, out_dir, log, helper)
             _finish_booklets(booklets, corpus, paths, out_dir, log)
