@@ -357,9 +357,7 @@ class BookletModel:
         return counts["agree"], counts["similar"], counts["disagree"]
 
     def _chapters(self) -> list[Chapter]:
-        topic_of = dict(self.frames["pledges"].select("pledge_id", "topic_id").iter_rows())
-        pledges = self.frames["pledges"].filter(pl.col("kind") != "context")
-        pledges = pledges.with_columns(pl.col("pledge_id").replace_strict(topic_of).alias("topic_id"))
+        pledges = self.frames["pledges"].filter(pl.col("kind") != "context")  # each in its chapter, pledges.topic_id
         sources = self._sources()
         counters = dict.fromkeys(self.codes, 0)
         chapters = []
