@@ -95,6 +95,13 @@ class Column:
     def rest_items(self) -> list[Item]:
         return [] if self.beside is None else self.items[self.beside :]
 
+    def rest_rows(self, across: int) -> list[list[Item]]:
+        """The rest in rows of `across` items, read left to right, then down: the lines keep the side-by-side
+        columns' length. (CSS columns did the same at three times the layout time: WeasyPrint balances
+        them by laying the content out again and again.)"""
+        rest = self.rest_items
+        return [rest[k : k + across] for k in range(0, len(rest), across)]
+
 
 # Characters a line of a side-by-side column holds at the body size (two columns; measured on the seeds'
 # booklets: about 50 on A4, 36 on A5), for estimating how long a list runs.
