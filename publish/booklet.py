@@ -291,6 +291,18 @@ class BookletModel:
     def documents_of(self, actor_id: str) -> list[dict]:
         return [d for d in self.documents.values() if d["actor_id"] == actor_id]
 
+    @property
+    def printed_chapters(self) -> list[Chapter]:
+        """The chapters some actor of the group says something in: a chapter of nothing but "ingen løfter
+        om dette" would take a page (two in A4) to say what the overview says in one row."""
+        return [c for c in self.chapters if c.baselines or any(column.items for column in c.columns)]
+
+    @property
+    def silent_chapters(self) -> list[Chapter]:
+        """The topics no actor of the group has a pledge on: named in the overview, without a chapter."""
+        printed = {id(c) for c in self.printed_chapters}
+        return [c for c in self.chapters if id(c) not in printed]
+
     def chapters_of(self, actor_id: str) -> list[Chapter]:
         """The chapters an actor has something in (the cover says how far the municipality's own policy reaches)."""
         return [c for c in self.chapters if self.count(c, actor_id)]
