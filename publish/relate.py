@@ -296,16 +296,30 @@ def _prepare(members: pl.DataFrame, names: frozenset[str]) -> _Group | None:
     )
 
 
-def pair_features(group: _Group, a: int, b: int, mutual: bool, topic: dict[str, str], topics: dict[str, set[str]]) -> dict[str, float]:
-    """What the scorer weighs for one candidate pair (each feature in [0, 1] or a small count)."""
+def cosines(matrix: sparse.csr_matrix, a: list[int], b: list[int]) -> np.ndarray:
+    """The dot products of rows a[i] and b[i] (cosines: the rows are L2-normalised), all pairs at once.
+
+    Row by row, scipy's slicing and multiply cost about 60 microseconds a pair: 8 of the 12-group
+    benchmark's 8 seconds of relations.
+    """
+    if not a:
+        return np.zeros(0)
+    return np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel()
+
+
+def pair_features(
+    group: _Group, a: int, b: int, mutual: bool, topic: dict[str, str], topics: dict[str, set[str]], cos: tuple[float, float]
+) -> dict[str, float]:
+    """What the scorer weighs for one candidate pair (each feature in [0, 1] or a small count); `cos`
+    holds the pair's word and character cosines (`cosines`)."""
     shared = group.stems[a] & group.stems[b]
     weight = lambda stems: sum(group.idf.get(s, 0.0) for s in sorted(stems))  # noqa: E731 - sorted: the same sum under any hash seed
     smaller = min(weight(group.stems[a]), weight(group.stems[b]))
     numbers_a, numbers_b = _numbers(group.texts[a]), _numbers(group.texts[b])
     ids = group.ids
     return {
-        "cos_words": float(group.words[a].multiply(group.words[b]).sum()),
-        "cos_chars": float(group.chars[a].multiply(group.chars[b]).sum()),
+        "cos_words": float(cos[0]),
+        "cos_chars": float(cos[1]),
         "mutual": float(mutual),
         "same_chapter": float(topic.get(ids[a]) == topic.get(ids[b])),
         "shared_topic": float(bool(topics.get(ids[a], set()) & topics.get(ids[b], set()))),
@@ -356,8 +370,11 @@ def scored_pairs(
     for i, first in enumerate(actor_ids):
         for second in actor_ids[i + 1 :]:
             rows, cols = np.flatnonzero(group.actors == first), np.flatnonzero(group.actors == second)
-            for a, b, raw, mutual in _top_pairs(vectors, rows, cols):
-                features = pair_features(group, a, b, mutual, topic, topics)
+            pairs = _top_pairs(vectors, rows, cols)
+            firsts, seconds = [int(a) for a, *_ in pairs], [int(b) for _, b, *_ in pairs]
+            words, chars = cosines(group.words, firsts, seconds), cosines(group.chars, firsts, seconds)
+            for (a, b, raw, mutual), cos in zip(pairs, zip(words, chars, strict=True), strict=True):
+                features = pair_features(group, a, b, mutual, topic, topics, cos)
                 scored.append({"a": a, "b": b, "raw": raw, "features": features, "p": model.probability(features), "group": group})
     return scored
 
