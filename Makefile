@@ -21,13 +21,17 @@ SYSTEM_LIBRARIES := pango-1.0:libpango-1.0-0 pangoft2-1.0:libpangoft2-1.0-0 harf
 
 report: $(OUTPUTS)
 
-# Exact versions with hashes (requirements.lock), then the project itself without dependencies and
-# with the locked setuptools (no build isolation: nothing unlocked is fetched; setuptools' notice that
-# an editable install is editable is silenced).
+# Exact versions with hashes (requirements.lock), installed as locked: --no-deps, since the lock is
+# whole and pip's resolver would otherwise look at extras again (pip 23.2 fetched a newer fonttools
+# for weasyprint's `fonttools[woff]` and refused it as unpinned). Then the project itself without
+# dependencies and with the locked setuptools (no build isolation: nothing unlocked is fetched;
+# setuptools' notice that an editable install is editable is silenced). `pip check` proves that
+# nothing either of them needs is missing.
 $(INSTALLED): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r $(LOCK)
 	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	touch $@
 
 # Regenerate the lock from pyproject.toml (dependencies, the test extra, the build backend) with uv,

@@ -95,7 +95,8 @@ def _make_dry_run(*args: str) -> str:
 @pytest.mark.parametrize("changed", ["requirements.lock", "pyproject.toml"])
 def test_make_reinstalls_from_the_lock_when_it_or_pyproject_changes(changed):
     commands = _make_dry_run("-W", changed, ".venv/.installed")
-    assert "pip install --quiet --require-hashes -r requirements.lock" in commands
+    assert "pip install --quiet --no-deps --require-hashes -r requirements.lock" in commands
+    assert "pip check" in commands  # the lock is whole: nothing it names depends on an unlocked package
     assert "pip install --quiet --no-deps --no-build-isolation -e ." in commands
     assert "--upgrade" not in commands  # nothing unlocked
 
