@@ -17,7 +17,7 @@ OUTPUTS := datapackage/datapackage.json build/datapackage.zip build/workbook.xls
 # PDFs changed the day the site tests first ran.
 SYSTEM_LIBRARIES := pango-1.0:libpango-1.0-0 pangoft2-1.0:libpangoft2-1.0-0 harfbuzz-subset:libharfbuzz-subset0
 
-.PHONY: train report test lint bench clean browser system lock
+.PHONY: train report test lint bench clean test-tools system lock
 
 report: $(OUTPUTS)
 
@@ -66,11 +66,14 @@ system:
 	@missing="$$($(PYTHON) -c 'import ctypes.util, sys; print(*(p for l, p in (a.split(":") for a in sys.argv[1:]) if not ctypes.util.find_library(l)))' $(SYSTEM_LIBRARIES))"; \
 	$(call apt_install,$$missing,$$missing)
 
-# The site's tests drive Debian's headless Chromium; install it when it is missing.
-browser:
-	@if command -v chromium >/dev/null 2>&1; then :; else $(call apt_install,chromium,chromium); fi
+# Commands the tests run, as command:package: Debian's headless Chromium (the web pages) and poppler's
+# pdftotext (where words sit on the printed pages); install those that are missing.
+TEST_TOOLS := chromium:chromium pdftotext:poppler-utils
+test-tools:
+	@missing="$$(for tool in $(TEST_TOOLS); do command -v $${tool%%:*} >/dev/null 2>&1 || printf '%s ' $${tool#*:}; done)"; \
+	$(call apt_install,$$missing,$$missing)
 
-test: $(INSTALLED) lint system browser
+test: $(INSTALLED) lint system test-tools
 	$(PY) -m pytest -q
 
 bench: $(INSTALLED) system

@@ -107,6 +107,16 @@ def test_make_lock_compiles_with_hashes_for_every_platform():
     assert "--output-file requirements.lock pyproject.toml -" in commands
 
 
+def test_make_test_installs_every_command_the_tests_run():
+    """A command a test runs that `make test` does not install fails on a fresh machine only (pdftotext did)."""
+    run = re.compile(r'subprocess\.(?:run|Popen)\(\s*\[\s*"([^"]+)"')
+    commands = {name for path in (ROOT / "tests").glob("*.py") for name in run.findall(path.read_text(encoding="utf-8"))}
+    installed = re.search(r"^TEST_TOOLS := (.*)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE).group(1)
+    tools = {pair.split(":")[0] for pair in installed.split()}
+    assert "pdftotext" in commands and "chromium" in tools
+    assert commands - tools <= {"make", "git"}  # what a machine that ran `make` has already
+
+
 # ---- the text libraries that decide the PDFs' bytes --------------------------------------------
 
 
