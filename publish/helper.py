@@ -1,18 +1,18 @@
 """Worker processes for the jobs the build does not wait on at once (layouts, the package validation),
 so every core works: the standard library's process pool, with the build's rules for stopping.
 
-The workers start with the build and import the libraries their jobs need while the main process makes
-the tables, so the jobs start warm. They ignore Ctrl-C (the terminal sends it to the whole process
-group; the main process handles it and kills them at once), and each stops by itself the moment the main
-process is gone (killed with `kill -9`, say), so no orphan goes on writing into a staging folder nobody
-will publish. An error in a job is raised again in the main process; a worker that dies (killed, out of
-memory) is reported with its exit code, never waited on forever.
+Each job runs in a process of its own, forked from a warm server (multiprocessing's forkserver) that
+imported the libraries the jobs need while the main process made the tables: a job starts warm, and
+the millions of boxes a layout leaves go with its process instead of costing a full collection. The
+workers ignore Ctrl-C (the terminal sends it to the whole process group; the main process handles it
+and kills them at once), and each stops by itself the moment the main process is gone (killed with
+`kill -9`, say), so no orphan goes on writing into a staging folder nobody will publish. An error in a
+job is raised again in the main process; a worker that dies (killed, out of memory) is reported with
+its exit code, never waited on forever.
 """
 
 from __future__ import annotations
 
-import gc
-import importlib
 import multiprocessing
 import os
 import signal
@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context, parent_process
+from multiprocessing import forkserver, get_context, parent_process
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -47,19 +47,20 @@ class Job(Generic[T]):
 
 
 class Helper:
-    """A pool of spawned workers (spawn, not fork: polars' threads do not survive a fork), at most one
-    per core. Jobs start in the order they were submitted; their results may be waited for in any order.
+    """A pool of workers, at most one per core, each running one job and ending: a fresh process forked
+    from the forkserver (not from the main process: polars' threads do not survive a fork). Jobs start in
+    the order they were submitted; their results may be waited for in any order.
     """
 
     def __init__(self, warm_up: tuple[str, ...], workers: int = 1) -> None:
         self.workers = max(1, min(workers, os.cpu_count() or 1))
         _quiet_resource_tracker()
-        before = set(multiprocessing.active_children())
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_start, initargs=(warm_up,))
-        for _ in range(self.workers):  # every worker starts now (and warms up), not at the first job
-            self.pool.submit(int)
-        # the pool's processes, to kill them at once when the build stops and to read a dead one's exit code
-        self.processes = [p for p in multiprocessing.active_children() if p not in before]
+        context = _Recording(get_context("forkserver"))
+        context.set_forkserver_preload(list(warm_up))
+        forkserver.ensure_running()  # the server imports `warm_up` now, while the main process works on
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start, max_tasks_per_child=1)
+        # every worker the pool started, to kill them at once when the build stops and to read a dead one's exit code
+        self.processes = context.processes
 
     def submit(self, func: Callable[..., T], *args) -> Job[T]:
         try:
@@ -68,12 +69,12 @@ class Helper:
             raise self.died() from None
 
     def died(self) -> HelperDied:
-        deadline = time.monotonic() + 5
-        for process in self.processes:
-            # Its pipe closes a moment before its exit code is known, and the pool's own thread may reap it
-            # first (then our join reads no code for an instant): ask again until it is known.
-            while process.exitcode is None and time.monotonic() < deadline:
-                process.join(timeout=0.05)
+        """The error for a worker that ended without its job's result, with that worker's exit code.
+
+        The pool's own thread reaps the workers of a broken pool; it is waited for first, since two
+        threads reading one worker's exit status race (the loser reads 255).
+        """
+        self.pool.shutdown(wait=True, cancel_futures=True)
         codes = [p.exitcode for p in self.processes if p.exitcode not in (None, 0, -signal.SIGTERM)]
         return HelperDied(f"the helper process stopped (exit code {codes[0] if codes else 'unknown'})")
 
@@ -85,6 +86,23 @@ class Helper:
             for process in self.processes:  # a layout under way is cut short: nothing of it is wanted any more
                 process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Recording:
+    """A multiprocessing context that keeps every process it starts: the pool replaces a worker after
+    each job and forgets it, but a dead worker's exit code is what the build's message reports."""
+
+    def __init__(self, context) -> None:
+        self._context = context
+        self.processes: list[multiprocessing.process.BaseProcess] = []
+
+    def Process(self, *args, **kwargs):  # noqa: N802 - the name the pool calls
+        process = self._context.Process(*args, **kwargs)
+        self.processes.append(process)
+        return process
+
+    def __getattr__(self, name: str):
+        return getattr(self._context, name)
 
 
 def _quiet_resource_tracker() -> None:
@@ -105,29 +123,16 @@ def _quiet_resource_tracker() -> None:
 
 
 def _timed(func: Callable[..., T], *args) -> tuple[T, float]:
-    """A job's result and its seconds; then its garbage collected, before the next job.
-
-    A booklet's layout leaves about 100 MB of reference cycles that only a full collection frees, and
-    the collector was paused while they were made (render._collector_paused): without this collection a
-    worker grew by that much with every booklet (1.4 GB for 12 groups), with it stays near 240 MB, for
-    about 0.5 s a booklet.
-    """
+    """A job's result and the seconds it took in its worker."""
     start = time.perf_counter()
     result = func(*args)
-    seconds = time.perf_counter() - start
-    gc.collect()
-    return result, seconds
+    return result, time.perf_counter() - start
 
 
-def _start(warm_up: tuple[str, ...]) -> None:
-    """A worker's start: Ctrl-C is the main process's, stop with it, import what the jobs will need."""
+def _start() -> None:
+    """A worker's start: Ctrl-C is the main process's, and the worker stops with it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
-    for module in warm_up:
-        try:
-            importlib.import_module(module)
-        except Exception:  # noqa: BLE001 - the job itself will raise the same error where it can be reported
-            pass
 
 
 def _exit_with_parent() -> None:

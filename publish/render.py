@@ -141,8 +141,8 @@ def _collector_paused() -> Iterator[None]:
 
     The layout makes millions of boxes that live until the PDF is written, and every full collection
     rescans them all: 10-25 % of the layout time here, for no garbage (peak RSS grows by about 6 %).
-    Objects made before are frozen, so later collections skip them. The worker collects the layout's
-    cycles once its job is done (helper._timed).
+    Objects made before are frozen, so later collections skip them. The layout's cycles are never
+    collected: its worker process ends with the job (publish/helper.py).
     """
     gc.freeze()
     gc.disable()

@@ -383,16 +383,20 @@ def test_staging_folders_are_git_ignored():
         assert result.returncode == 0, path
 
 
-def _children(pid: int) -> list[int]:
-    children = []
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`: the layout workers are the forkserver's children, the build's grandchildren."""
+    parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
         except OSError:
             continue
-        if int(fields[1]) == pid:
-            children.append(int(stat.parent.name))
-    return children
+    found, frontier = [], [pid]
+    while frontier:
+        below = [child for child, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
+    return found
 
 
 def _alive(pid: int) -> bool:
@@ -411,7 +415,7 @@ def _start_build_and_wait_for_layout(package: Path, out: Path) -> tuple[subproce
         if line.startswith("html"):
             break
     time.sleep(1)
-    helpers = [pid for pid in _children(process.pid) if "multiprocessing" in Path(f"/proc/{pid}/cmdline").read_text()]
+    helpers = [pid for pid in _descendants(process.pid) if "multiprocessing" in Path(f"/proc/{pid}/cmdline").read_text()]
     assert helpers, "no helper process found"
     return process, helpers
 
