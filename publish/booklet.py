@@ -124,7 +124,9 @@ REST_MIN_LINES = 6
 
 
 def balance(columns: list[Column], chars_per_line: int) -> None:
-    """Cut the longest party list where it has taken about as many lines as the second longest (sets `beside`)."""
+    """Cut the longest party list where it has taken about as many lines as the second longest (sets `beside`):
+    at the item boundary nearest to that length, after one item at least. (Cutting after the first item that
+    reached it left that item, when the estimate ran short, on a page of its own beside an empty column.)"""
     for column in columns:
         column.beside = None
     if len(columns) < 2:
@@ -136,10 +138,11 @@ def balance(columns: list[Column], chars_per_line: int) -> None:
         return
     total = 0.0
     for cut, item in enumerate(columns[n].items):
-        if total >= target:
+        height = lines(item, chars_per_line)
+        if cut and total + height / 2 >= target:
             columns[n].beside = cut
             return
-        total += lines(item, chars_per_line)
+        total += height
 
 
 @dataclass

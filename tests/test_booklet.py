@@ -484,6 +484,16 @@ def test_the_longest_list_follows_full_width_once_the_others_have_ended():
     assert almost.beside is None and almost.side_items == almost.items
 
 
+def test_the_longest_list_is_cut_at_the_item_boundary_nearest_the_others_length():
+    """Beside 9.8 lines (an item of 4.6 lines and two of 2.6: 50 characters with the label, one line), two items
+    of 4.6 lines (9.2) end nearer than three (13.8): the third follows full width instead of standing alone."""
+    short_items = _items("R", 3)
+    short_items[1].text = short_items[2].text = "x" * 47
+    long, short = booklet.Column({"actor_id": "a"}, _items("A", 10)), booklet.Column({"actor_id": "r"}, short_items)
+    booklet.balance([long, short], 50)
+    assert long.beside == 2 and [i.label for i in long.rest_items][:1] == ["A3"]
+
+
 def test_a_rest_follows_under_its_partys_name_which_the_running_head_repeats(html: str, pdf_text: list[str], built: Built):
     rests = re.findall(
         r'<section class="actor-block rest[^"]*" data-actor="([^"]+)">\s*<h2 class="actor-head"[^>]*data-running="([^"]+)">', html
