@@ -25,6 +25,8 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver, get_context, parent_process
 from typing import Generic, TypeVar
 
+from publish import warm_up as warm
+
 T = TypeVar("T")
 
 
@@ -56,8 +58,11 @@ class Helper:
         self.workers = max(1, min(workers, os.cpu_count() or 1))
         _quiet_resource_tracker()
         context = _Recording(get_context("forkserver"))
-        context.set_forkserver_preload(list(warm_up))
-        forkserver.ensure_running()  # the server imports `warm_up` now, while the main process works on
+        # The server imports `warm_up` now, while the main process works on (one server a process: the
+        # first Helper's list counts). Through publish.warm_up, which skips a module that fails to import.
+        os.environ[warm.ENVIRONMENT] = " ".join(warm_up)
+        context.set_forkserver_preload([warm.__name__])
+        forkserver.ensure_running()
         self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start, max_tasks_per_child=1)
         # every worker the pool started, to kill them at once when the build stops and to read a dead one's exit code
         self.processes = context.processes
@@ -65,7 +70,7 @@ class Helper:
     def submit(self, func: Callable[..., T], *args) -> Job[T]:
         try:
             return Job(self, self.pool.submit(_timed, func, *args))
-        except BrokenProcessPool:
+        except (BrokenProcessPool, EOFError, ConnectionError):  # EOFError: the forkserver itself was killed
             raise self.died() from None
 
     def died(self) -> HelperDied:
@@ -84,7 +89,8 @@ class Helper:
     def __exit__(self, exc_type, exc, traceback) -> None:
         if exc_type is not None:
             for process in self.processes:  # a layout under way is cut short: nothing of it is wanted any more
-                process.kill()
+                if process.pid is not None and process.exitcode is None:
+                    process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -37,6 +37,24 @@ def test_a_failed_warm_up_does_not_stop_the_job():
         assert helper.submit(max, [4, 9]).wait()[0] == 9
 
 
+WARM_UP_FAILS = """
+from publish.helper import Helper
+
+if __name__ == "__main__":
+    with Helper(warm_up=("broken_at_import", "json")) as helper:
+        print(helper.submit(max, [4, 9]).wait()[0])
+"""
+
+
+def test_a_warm_up_that_raises_more_than_import_error_does_not_stop_the_jobs(tmp_path):
+    """WeasyPrint raises OSError at import when Pango is missing: the forkserver must outlive it."""
+    (tmp_path / "broken_at_import.py").write_text('raise OSError("cannot load library libpango-1.0.so.0")\n')
+    (tmp_path / "parent.py").write_text(WARM_UP_FAILS)
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    result = subprocess.run([sys.executable, "parent.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "9\n", "")
+
+
 def test_jobs_run_in_order_and_their_results_can_be_waited_for_in_any_order():
     with Helper(warm_up=("json",)) as helper:
         first, second = helper.submit(sum, [1, 2]), helper.submit(max, [7, 5])
