@@ -21,13 +21,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from publish.sources import Document
-from publish.text import is_pledge_lead_in
+from publish.text import CONTROL_CHARACTERS, is_pledge_lead_in
 
 # -- characters -------------------------------------------------------------------------------
 # Ligatures and other compatibility characters of PDF extraction become the letters they stand for;
 # NFKC is applied to these code points only, so the wording stays exactly as written.
 _COMPATIBILITY = re.compile("[\ufb00-\ufb06\u00a0\u2000-\u200a\u202f]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\u00ad\u200b-\u200d\ufeff]")  # keeps \t, \n, \f
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}\u00ad\u200b-\u200d\ufeff]")  # keeps \t, \n, \f; soft hyphens, zero widths, BOMs go
 # Private-use code points that Symbol-font bullets are extracted as (U+F0B7 and its kin).
 _PRIVATE_BULLETS = re.compile("[\uf0a7\uf0b7\uf076\uf0d8\uf0fc\uf06c\uf06e]")
 

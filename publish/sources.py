@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from publish.errors import InputError
 from publish.inputs import Entry, entries, read_toml, table
 from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LINE_NUMBER_POSITIONS, MANIFEST_LAYOUTS
+from publish.text import CONTROL_CHARACTERS
 
 MANIFEST_NAME = "sources.toml"
 # Ids and the dataset name become file names (pages, release files): this pattern is the only one allowed.
@@ -24,7 +25,7 @@ MAX_LINE_CHARS = 4_000
 # Control characters a text export leaves behind (NUL, ESC, BEL, a stray U+0001 after a bullet): removed
 # where a text is read, so no table, workbook or terminal sees them. Tab and form feed (a page break) stay:
 # the extractor reads them as whitespace. Editors' files (TOML, CSV) are stricter: there they are errors.
-_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_TEXT_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 DATASET_KEYS = (
     "name",
     "title",
