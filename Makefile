@@ -25,8 +25,8 @@ report: $(OUTPUTS)
 # whole and pip's resolver would otherwise look at extras again (pip 23.2 fetched a newer fonttools
 # for weasyprint's `fonttools[woff]` and refused it as unpinned). Then the project itself without
 # dependencies and with the locked setuptools (no build isolation: nothing unlocked is fetched;
-# setuptools' notice that an editable install is editable is silenced). `pip check` proves that
-# nothing either of them needs is missing.
+# setuptools' notice that an editable install is editable is silenced). `pip check` then checks that
+# every installed package's own requirements are there (not those behind extras: the lock has them).
 $(INSTALLED): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r $(LOCK)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -31,14 +32,48 @@ LIBRARIES = ("polars", "frictionless", "openpyxl", "weasyprint", "jinja2", "pike
 
 
 def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, str, int]:
-    """Wall seconds, stdout and peak RSS (KiB, from GNU time where it exists; 0 without) of one child."""
+    """Wall seconds, stdout and peak RSS (KiB) of one child: the largest of GNU time's figure (the child
+    and the descendants it waited for) and of the peaks sampled every 50 ms in /proc of every process
+    below it (the build's layout workers are the forkserver's children, which GNU time never sees)."""
     gnu_time = shutil.which("time", path="/usr/bin")
     wrapped = [gnu_time, "-f", "peak-rss-kib %M", *command] if gnu_time else command
     start = time.perf_counter()
-    result = subprocess.run(wrapped, cwd=cwd, capture_output=True, text=True, check=True)
+    with subprocess.Popen(wrapped, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        sampled = 0
+        with ThreadPoolExecutor(1) as reader:
+            output = reader.submit(process.communicate)
+            while not output.done():
+                sampled = max(sampled, *_peaks_below(process.pid))
+                time.sleep(0.05)
+            stdout, stderr = output.result()
     elapsed = time.perf_counter() - start
-    peak = re.search(r"peak-rss-kib (\d+)", result.stderr)
-    return elapsed, result.stdout, int(peak.group(1)) if peak else 0
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command, stdout, stderr)
+    peak = re.search(r"peak-rss-kib (\d+)", stderr)
+    return elapsed, stdout, max(int(peak.group(1)) if peak else 0, sampled)
+
+
+def _peaks_below(pid: int) -> list[int]:
+    """VmHWM (KiB) of every process below `pid` now; [0] when there is none."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+    below, frontier = [], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        below += frontier
+    peaks = [0]
+    for child in below:
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+        peaks.append(int(found.group(1)) if found else 0)
+    return peaks
 
 
 def summary(values: list[float]) -> dict:

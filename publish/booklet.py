@@ -119,7 +119,7 @@ def lines(item: Item, chars_per_line: int) -> float:
 # Side by side, the parties' lists end together only when they are about as long; past that, the longest
 # list's rest would stand beside empty columns, on pages whose heads name parties with nothing more. It
 # follows instead full width under its party's name. Cut only when at least this many lines (two short
-# pledges) would follow, and leave at least as many beside the others.
+# pledges) would follow, and aim at least as many beside the others (the cut is the nearest item boundary).
 REST_MIN_LINES = 6
 
 

@@ -44,6 +44,12 @@ OUT_NAMES = (
     "site",
 )
 
+# What the workers' forkserver imports while the tables are made: the layouts' libraries and the
+# validation's. Never polars: importing it starts threads, and a process forked from a process with
+# threads may deadlock (publish.package, which imports polars, loads in the validation's own worker).
+WARM_UP_REPORT = ("weasyprint", "publish.render", "frictionless")
+WARM_UP_DATA = ("frictionless",)
+
 
 @dataclass
 class Paths:
@@ -96,7 +102,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     with _terminate_as_interrupt(), Publication() as publication:
         package_dir = publication.folder(paths.package)
         out_dir = publication.files(paths.out, owned=OUT_NAMES)
-        warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
+        warm_up = WARM_UP_REPORT if paths.report else WARM_UP_DATA
         with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
             corpus, frames, automatic = _data(paths, log)
             labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"

@@ -13,21 +13,22 @@ its exit code, never waited on forever.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver, get_context, parent_process
 from typing import Generic, TypeVar
 
-from publish import warm_up as warm
-
 T = TypeVar("T")
+WARM_UP_ENVIRONMENT = "PUBLISH_WARM_UP"  # read by publish/warm_up.py
 
 
 class HelperDied(RuntimeError):
@@ -58,13 +59,9 @@ class Helper:
         self.workers = max(1, min(workers, os.cpu_count() or 1))
         _quiet_resource_tracker()
         context = _Recording(get_context("forkserver"))
-        # The server imports `warm_up` now, while the main process works on (one server a process: the
-        # first Helper's list counts). Through publish.warm_up, which skips a module that fails to import.
-        os.environ[warm.ENVIRONMENT] = " ".join(warm_up)
-        context.set_forkserver_preload([warm.__name__])
-        forkserver.ensure_running()
+        _start_forkserver(context, warm_up)
         self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start, max_tasks_per_child=1)
-        # every worker the pool started, to kill them at once when the build stops and to read a dead one's exit code
+        # the workers not yet reaped, to kill them at once when the build stops and to read a dead one's exit code
         self.processes = context.processes
 
     def submit(self, func: Callable[..., T], *args) -> Job[T]:
@@ -77,10 +74,12 @@ class Helper:
         """The error for a worker that ended without its job's result, with that worker's exit code.
 
         The pool's own thread reaps the workers of a broken pool; it is waited for first, since two
-        threads reading one worker's exit status race (the loser reads 255).
+        threads reading one worker's exit status race (the loser reads 255). The workers are held
+        meanwhile: the pool lets go of them when it shuts down.
         """
+        workers = list(self.processes)
         self.pool.shutdown(wait=True, cancel_futures=True)
-        codes = [p.exitcode for p in self.processes if p.exitcode not in (None, 0, -signal.SIGTERM)]
+        codes = [p.exitcode for p in workers if p.exitcode not in (None, 0, -signal.SIGTERM)]
         return HelperDied(f"the helper process stopped (exit code {codes[0] if codes else 'unknown'})")
 
     def __enter__(self) -> Helper:
@@ -88,27 +87,41 @@ class Helper:
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         if exc_type is not None:
-            for process in self.processes:  # a layout under way is cut short: nothing of it is wanted any more
+            for process in list(self.processes):  # a layout under way is cut short: nothing of it is wanted any more
                 if process.pid is not None and process.exitcode is None:
                     process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Recording:
-    """A multiprocessing context that keeps every process it starts: the pool replaces a worker after
-    each job and forgets it, but a dead worker's exit code is what the build's message reports."""
+    """A multiprocessing context that knows the processes it started and the pool still holds: the pool
+    replaces a worker after each job and forgets it, but a dead worker's exit code is what the build's
+    message reports. Weak references: a reaped worker's pipes close with it (two a job, which a national
+    dataset's thousand booklets would otherwise run out of)."""
 
     def __init__(self, context) -> None:
         self._context = context
-        self.processes: list[multiprocessing.process.BaseProcess] = []
+        self.processes: weakref.WeakSet[multiprocessing.process.BaseProcess] = weakref.WeakSet()
 
     def Process(self, *args, **kwargs):  # noqa: N802 - the name the pool calls
         process = self._context.Process(*args, **kwargs)
-        self.processes.append(process)
+        self.processes.add(process)
         return process
 
     def __getattr__(self, name: str):
         return getattr(self._context, name)
+
+
+def _start_forkserver(context, warm_up: tuple[str, ...]) -> None:
+    """Start the forkserver now, importing `warm_up` while the main process works on (one server a
+    process: the first Helper's list counts). It imports them through publish/warm_up.py, which skips a
+    module that fails to import, and finds their names in its environment, set for it alone."""
+    os.environ[WARM_UP_ENVIRONMENT] = " ".join(warm_up)
+    try:
+        context.set_forkserver_preload(["publish.warm_up"])
+        forkserver.ensure_running()
+    finally:
+        del os.environ[WARM_UP_ENVIRONMENT]
 
 
 def _quiet_resource_tracker() -> None:
@@ -136,8 +149,11 @@ def _timed(func: Callable[..., T], *args) -> tuple[T, float]:
 
 
 def _start() -> None:
-    """A worker's start: Ctrl-C is the main process's, and the worker stops with it."""
+    """A worker's start: Ctrl-C is the main process's, the worker stops with it, and it never collects
+    cycles: it ends with its one job, and a collection would only rescan the millions of boxes a layout
+    keeps alive (render._collector_paused)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()
     _exit_with_parent()
 
 

@@ -8,12 +8,12 @@ from functools import cache
 
 import snowballstemmer
 
-# Function words that carry no subject; left out when texts are compared by their content words.
 # Control characters no text of the build keeps (C0 but tab, line feed, form feed and carriage return;
 # DEL; C1), as a regex character-class body: sources strips them where a text is read, layout again
 # with the invisible characters of PDF extraction, on lines that may come from elsewhere.
 CONTROL_CHARACTERS = "\x00-\x08\x0b\x0e-\x1f\x7f-\x9f"
 
+# Function words that carry no subject; left out when texts are compared by their content words.
 STOPWORDS = frozenset(
     """at av de den denne der det dette du eller en et for fra han hun hva hvor i ikke
     inn med men mer mot nå når og om opp på samt seg sin sine sitt skal slik som til ut ved vi vil vår våre å""".split()

@@ -8,9 +8,7 @@ raises the same error in its own worker, where the build reports it; the forkser
 import importlib
 import os
 
-ENVIRONMENT = "PUBLISH_WARM_UP"
-
-for _name in os.environ.get(ENVIRONMENT, "").split():
+for _name in os.environ.get("PUBLISH_WARM_UP", "").split():  # helper.WARM_UP_ENVIRONMENT
     try:
         importlib.import_module(_name)
     except Exception:  # noqa: BLE001, S110 - see the module's docstring

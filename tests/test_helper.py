@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from publish.build import WARM_UP_DATA, WARM_UP_REPORT
 from publish.helper import Helper, HelperDied
 from tests.conftest import ROOT
 
@@ -32,22 +33,18 @@ def test_a_helper_that_dies_is_reported_not_waited_on():
         helper.submit(os._exit, 3).wait()
 
 
-def test_a_failed_warm_up_does_not_stop_the_job():
-    with Helper(warm_up=("no_such_module_here",)) as helper:
-        assert helper.submit(max, [4, 9]).wait()[0] == 9
-
-
 WARM_UP_FAILS = """
 from publish.helper import Helper
 
 if __name__ == "__main__":
-    with Helper(warm_up=("broken_at_import", "json")) as helper:
+    with Helper(warm_up=("no_such_module_here", "broken_at_import", "json")) as helper:
         print(helper.submit(max, [4, 9]).wait()[0])
 """
 
 
-def test_a_warm_up_that_raises_more_than_import_error_does_not_stop_the_jobs(tmp_path):
-    """WeasyPrint raises OSError at import when Pango is missing: the forkserver must outlive it."""
+def test_a_failed_warm_up_does_not_stop_the_jobs(tmp_path):
+    """A missing module, or one that raises OSError at import as WeasyPrint does without Pango: the
+    forkserver outlives both. (In a process of its own: the first Helper of a process starts its forkserver.)"""
     (tmp_path / "broken_at_import.py").write_text('raise OSError("cannot load library libpango-1.0.so.0")\n')
     (tmp_path / "parent.py").write_text(WARM_UP_FAILS)
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
@@ -78,7 +75,7 @@ from publish.helper import Helper
 if __name__ == "__main__":
     helper = Helper(warm_up=("json",))
     helper.submit(time.sleep, 60)
-    print(helper.processes[0].pid, flush=True)
+    print(next(iter(helper.processes)).pid, flush=True)
     time.sleep(60)
 """
 
@@ -104,3 +101,12 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return not Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+@pytest.mark.parametrize("module", sorted(set(WARM_UP_REPORT + WARM_UP_DATA)))
+def test_the_forkserver_imports_nothing_that_starts_threads(module):
+    """Workers are forked from the forkserver: a thread there (polars starts three at import) may hold a
+    lock at the fork and leave the worker deadlocked. Each module is imported in a fresh interpreter."""
+    count = f"import {module}; print(open('/proc/self/status').read().split('Threads:')[1].split()[0])"
+    result = subprocess.run([sys.executable, "-c", count], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "1"
