@@ -44,11 +44,9 @@ OUT_NAMES = (
     "site",
 )
 
-# What the workers' forkserver imports while the tables are made: the layouts' libraries and the
-# validation's. Never polars: importing it starts threads, and a process forked from a process with
-# threads may deadlock (publish.package, which imports polars, loads in the validation's own worker).
-WARM_UP_REPORT = ("weasyprint", "publish.render", "frictionless")
-WARM_UP_DATA = ("frictionless",)
+# What the workers import while the main process makes the tables: the layouts' and the validation's modules.
+WARM_UP_REPORT = ("weasyprint", "publish.render", "publish.package")
+WARM_UP_DATA = ("publish.package",)
 
 
 @dataclass

@@ -141,10 +141,10 @@ def _collector_paused() -> Iterator[None]:
 
     The layout makes millions of boxes that live until the PDF is written, and every full collection
     rescans them all: 10-25 % of the layout time here, for no garbage (peak RSS grows by about 6 %).
-    Objects made before are frozen, so later collections skip them. In the build the layout's cycles
-    are never collected: its worker process ends with the job (publish/helper.py).
+    Objects made before are frozen, so later collections skip them. In the build a worker collects
+    only once a job is done (helper._timed).
     """
-    enabled = gc.isenabled()  # a worker keeps it off for good (helper._start)
+    enabled = gc.isenabled()  # a worker keeps it off between jobs (helper._start)
     gc.freeze()
     gc.disable()
     try:
