@@ -34,7 +34,7 @@ LIBRARIES = ("polars", "frictionless", "openpyxl", "weasyprint", "jinja2", "pike
 def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, str, int]:
     """Wall seconds, stdout and peak RSS (KiB) of one child: the largest of GNU time's figure (the child
     and the descendants it waited for) and of the peaks sampled every 50 ms in /proc of every process
-    below it (the build's layout workers are the forkserver's children, which GNU time never sees)."""
+    below it (GNU time misses a process nobody below it waited for, such as a forkserver's children)."""
     gnu_time = shutil.which("time", path="/usr/bin")
     wrapped = [gnu_time, "-f", "peak-rss-kib %M", *command] if gnu_time else command
     start = time.perf_counter()

@@ -385,7 +385,7 @@ def test_staging_folders_are_git_ignored():
 
 
 def _descendants(pid: int) -> list[int]:
-    """Every process below `pid`: the layout workers are the forkserver's children, the build's grandchildren."""
+    """Every process below `pid`, children and theirs: a helper found at any depth."""
     parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
