@@ -44,10 +44,6 @@ OUT_NAMES = (
     "site",
 )
 
-# What the workers import while the main process makes the tables: the layouts' and the validation's modules.
-WARM_UP_REPORT = ("weasyprint", "publish.render", "publish.package")
-WARM_UP_DATA = ("publish.package",)
-
 
 @dataclass
 class Paths:
@@ -100,7 +96,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     with _terminate_as_interrupt(), Publication() as publication:
         package_dir = publication.folder(paths.package)
         out_dir = publication.files(paths.out, owned=OUT_NAMES)
-        warm_up = WARM_UP_REPORT if paths.report else WARM_UP_DATA
+        warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
         with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
             corpus, frames, automatic = _data(paths, log)
             labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"

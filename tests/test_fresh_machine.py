@@ -384,24 +384,20 @@ def test_staging_folders_are_git_ignored():
         assert result.returncode == 0, path
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid`, children and theirs: a helper found at any depth."""
-    parents = {}
+def _children(pid: int) -> list[int]:
+    children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-    found, frontier = [], [pid]
-    while frontier:
-        below = [child for child, parent in parents.items() if parent in frontier]
-        found += below
-        frontier = below
-    return found
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
 
 
 def _cmdline(pid: int) -> str:
-    """A process's command line, or "" when it has ended meanwhile (a worker ends with its job)."""
+    """A process's command line, or "" when it has ended since /proc was listed."""
     try:
         return Path(f"/proc/{pid}/cmdline").read_text()
     except OSError:
@@ -424,7 +420,7 @@ def _start_build_and_wait_for_layout(package: Path, out: Path) -> tuple[subproce
         if line.startswith("html"):
             break
     time.sleep(1)
-    helpers = [pid for pid in _descendants(process.pid) if "multiprocessing" in _cmdline(pid)]
+    helpers = [pid for pid in _children(process.pid) if "multiprocessing" in _cmdline(pid)]
     assert helpers, "no helper process found"
     return process, helpers
 

@@ -74,7 +74,7 @@ from publish.helper import Helper
 if __name__ == "__main__":
     helper = Helper(warm_up=("json",))
     helper.submit(time.sleep, 60)
-    print(next(iter(helper.processes)).pid, flush=True)
+    print(helper.processes[0].pid, flush=True)
     time.sleep(60)
 """
 
