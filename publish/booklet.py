@@ -325,6 +325,15 @@ class BookletModel:
         """True when the parties' programmes are for different periods: the booklet says so plainly."""
         return len({self.period_of(a["actor_id"]) for a in self.parties} - {""}) > 1
 
+    @property
+    def placed_by(self) -> dict[str, int]:
+        """How many of the booklet's pledges each way of choosing a chapter placed (heading, keyword,
+        override, parent, fallback): the appendix says how the chapters were chosen, with its counts."""
+        printed = self.frames["pledges"].filter(pl.col("kind") != "context")  # as the chapters print them
+        placed = printed.join(self.frames["pledge_topics"], on=["pledge_id", "topic_id"])
+        counts = dict(placed.group_by("method").len().iter_rows())
+        return {method: counts.get(method, 0) for method in ("heading", "keyword", "override", "parent", "fallback")}
+
     def count(self, chapter: Chapter, actor_id: str) -> int:
         columns = chapter.all_columns
         return sum(c.count for c in columns if c.actor["actor_id"] == actor_id)

@@ -102,7 +102,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
             labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
             scores = log.run(
                 "evaluate",
-                lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic),
+                lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic, frames["relations"]),
                 _describe_scores,
             )
             _warn_unresolved(scores.unresolved, labels, log)

@@ -102,15 +102,39 @@ class RelationScore:
     recall: Share  # labelled agree/similar pairs of the report split: how many are shown as related
     disagree: Share  # shown disagreements with a label: how many are disagreements
     shown: int  # automatic pairs shown (all, labelled or not)
+    editorial: EditorialScore | None = None  # what the editorial file adds, when the published relations are given
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "precision": self.precision.as_dict(),
             "kind": self.kind.as_dict(),
             "recall": self.recall.as_dict(),
             "disagree_precision": self.disagree.as_dict(),
             "shown": self.shown,
         }
+        if self.editorial:
+            out["editorial"] = self.editorial.as_dict()
+        return out
+
+
+@dataclass
+class EditorialScore:
+    """How much the printed cross-references lean on the editorial file (seeds/relations.csv).
+
+    A cross-reference is right when its pair is labelled related and the sign is the label's (≠ for
+    disagree, = or ~ otherwise). `kept`: of the published relations that are right (report split),
+    those the automatic relations alone show too; `gained`: right automatic relations the editorial
+    file removes or turns wrong. Emptying the file loses `kept.of - kept.right` and gains `gained`.
+    """
+
+    rows: int  # published relations set by the editorial file
+    published: int  # published relations, editorial ones included
+    kept: Share
+    gained: int
+
+    def as_dict(self) -> dict:
+        lost = self.kept.of - self.kept.right
+        return {"rows": self.rows, "published": self.published, "kept": self.kept.as_dict(), "lost": lost, "gained": self.gained}
 
 
 @dataclass
@@ -128,11 +152,24 @@ class Evaluation:
         return out
 
 
-def evaluate(labels_dir: Path, dataset: str, pledges: pl.DataFrame, pledge_topics: pl.DataFrame, automatic: pl.DataFrame) -> Evaluation:
-    """Score the chapters and the automatic relations of one dataset; absent label files give no score."""
+def evaluate(
+    labels_dir: Path,
+    dataset: str,
+    pledges: pl.DataFrame,
+    pledge_topics: pl.DataFrame,
+    automatic: pl.DataFrame,
+    published: pl.DataFrame | None = None,
+) -> Evaluation:
+    """Score the chapters and the automatic relations of one dataset; absent label files give no score.
+
+    With `published` (the relations table, editorial rows included) the score also says what the
+    editorial file adds to the automatic relations.
+    """
     unresolved: list[str] = []
     topics = _topics(labels_dir / TOPIC_LABELS, dataset, pledges, pledge_topics, unresolved)
     relations = _relations(labels_dir / PAIR_LABELS, dataset, pledges, automatic, unresolved)
+    if relations and published is not None:
+        relations.editorial = _editorial(labels_dir, dataset, pledges, automatic, published)
     return Evaluation(topics, relations, unresolved)
 
 
@@ -220,4 +257,22 @@ def _relations(path: Path, dataset: str, pledges: pl.DataFrame, automatic: pl.Da
         recall=Share(sum(1 for key in positives if shown.get(key) in ("agree", "similar")), len(positives)),
         disagree=Share(sum(1 for label in disagree_shown if label == "disagree"), len(disagree_shown)),
         shown=len(shown),
+    )
+
+
+def _editorial(labels_dir: Path, dataset: str, pledges: pl.DataFrame, automatic: pl.DataFrame, published: pl.DataFrame) -> EditorialScore:
+    """The right cross-references (report split) with the editorial file and without it."""
+    report = {key: label for key, label in load_pair_labels(labels_dir, dataset).items() if split_of(key) == "report"}
+    who = {pid: (actor, text) for pid, actor, text in pledges.select("pledge_id", "actor_id", "text").iter_rows()}
+
+    def right(relations: pl.DataFrame) -> set[str]:
+        pairs = ((pair_key(dataset, who[a], who[b]), kind) for a, b, kind in relations.select("pledge_id_a", "pledge_id_b", "relation").iter_rows())
+        return {key for key, kind in pairs if report.get(key) in RELATED and (report[key] == "disagree") == (kind == "disagree")}
+
+    with_file, alone = right(published), right(automatic)
+    return EditorialScore(
+        rows=published.filter(pl.col("method") == "editorial").height,
+        published=published.height,
+        kept=Share(len(with_file & alone), len(with_file)),
+        gained=len(alone - with_file),
     )

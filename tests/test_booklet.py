@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import signal
@@ -545,3 +546,18 @@ def test_a_pledges_reference_to_its_own_programmes_chapter_is_marked_as_the_prog
         assert f"Se kapittel {number} [i Rødt-program]" in chapters
     unmarked = re.findall(r"(?i)\b(?:kapittel|kap\.|side|punkt)\s+\d+(?![\d.])(?! \[i )", chapters)
     assert unmarked == []
+
+
+def test_the_appendix_gives_each_method_statement_its_figure(pdf_text: list[str], built: Built):
+    """How chapters were chosen and what the editorial file adds are printed with their counts, the
+    counts taken here from the tables and the evaluation the build wrote."""
+    appendix = _squash("\n".join(pdf_text[next(n for n, p in enumerate(pdf_text) if "Vedlegg: Slik" in p[:200]) :]))
+    printed = built.frames["pledges"].filter(pl.col("kind") != "context")
+    methods = printed.join(built.frames["pledge_topics"], on=["pledge_id", "topic_id"])["method"].to_list()
+    assert _squash(f"i programmet ({methods.count('heading')} løfter), ellers etter en ordliste per tema ({methods.count('keyword')})") in appendix
+    relations = built.frames["relations"]
+    editorial_rows = relations.filter(pl.col("method") == "editorial").height
+    assert editorial_rows and _squash(f"({editorial_rows} av datasettets {relations.height} forbindelser)") in appendix
+    editorial = json.loads((built.paths.out / "evaluation.json").read_text(encoding="utf-8"))["relations"]["editorial"]
+    assert editorial["kept"]["of"] > 0
+    assert _squash(f"av {editorial['kept']['of']} forbindelser i datasettet som er lest for hånd og er riktige, ville {editorial['lost']}") in appendix
