@@ -15,6 +15,7 @@ import json
 import logging
 import mimetypes
 import os
+import re
 import shutil
 import signal
 import threading
@@ -211,16 +212,66 @@ class Layout:
     templates: Path
 
 
+PINNING_PASSES = 3  # layouts at most: the first, and two with the misprinted page numbers pinned
+_PRINTED_PAGE = re.compile(r"(\d+)\s*$")
+
+
 def lay_out(html: str, templates: Path = TEMPLATES) -> Layout:
-    """Lay out and paginate report.html; the PDF is written by write_layout. Only files under report_templates/ are fetched."""
+    """Lay out and paginate report.html; the PDF is written by write_layout. Only files under report_templates/ are fetched.
+
+    Cross-references and the contents print their target's page with target-counter(). WeasyPrint 70
+    can keep the number of an earlier layout pass when a later pass moves the target to the next page
+    (a side-by-side row pushed down by a marker that grew): "R82 s. 43" while its own anchors put R82 on
+    page 44. Each layout is checked against those anchors; a misprinted link is pinned to the right page
+    (`data-page`, which report.css prints instead) and the booklet laid out again. A number still wrong
+    after PINNING_PASSES layouts is a warning, which the build reports and the tests refuse.
+    """
     from weasyprint import HTML
 
     from publish.templating import local_fetcher
 
     warnings: list[str] = []
-    with _weasyprint(templates, warnings):
-        document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=local_fetcher(templates)).render()
+    for _ in range(PINNING_PASSES):
+        with _weasyprint(templates, warnings):
+            document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=local_fetcher(templates)).render()
+        wrong = misprinted_pages(document)
+        if not wrong:
+            return Layout(document, warnings, templates)
+        html = pin_pages(html, wrong)
+    listed = ", ".join(f"#{name} (page {page})" for name, page in sorted(wrong.items()))
+    warnings.append(f"links print another page than their target's after {PINNING_PASSES} layouts: {listed}")
     return Layout(document, warnings, templates)
+
+
+def misprinted_pages(document) -> dict[str, int]:
+    """Anchors whose page a link's ::after prints wrongly, with the page the anchor is on (WeasyPrint's
+    own record of where each id landed, the first page of an element split across pages; the page
+    counter is the page's place: nothing resets it)."""
+    page_of: dict[str, int] = {}
+    for number, page in enumerate(document.pages, 1):
+        for name in page.anchors:
+            page_of.setdefault(name, number)
+    wrong: dict[str, int] = {}
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            href = box.element.get("href", "") if box.element_tag == "a::after" else ""
+            if not href.startswith("#") or href[1:] not in page_of:
+                continue
+            printed = _PRINTED_PAGE.search("".join(text.text for text in box.descendants() if hasattr(text, "text")))
+            if printed and int(printed.group(1)) != page_of[href[1:]]:
+                wrong[href[1:]] = page_of[href[1:]]
+    return wrong
+
+
+def pin_pages(html: str, pages: dict[str, int]) -> str:
+    """The HTML with every link to these anchors carrying the page to print (`data-page`, replacing an earlier pin).
+
+    >>> pin_pages('<a class="marker" href="#p-R82">R82</a> <a href="#p-R8" data-page="9">R8</a>', {"p-R82": 44, "p-R8": 10})
+    '<a class="marker" href="#p-R82" data-page="44">R82</a> <a href="#p-R8" data-page="10">R8</a>'
+    """
+    for name, page in pages.items():
+        html = re.sub(rf'href="#{re.escape(name)}"(?: data-page="\d+")?', f'href="#{name}" data-page="{page}"', html)
+    return html
 
 
 def write_layout(layout: Layout, pdf_path: Path, date: str) -> Rendered:
