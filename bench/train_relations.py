@@ -86,7 +86,8 @@ def main() -> None:
     scorer = relate.Model(coef, intercept, 1.0, 1.0, 1.0)
     for r in rows:
         r["p"] = scorer.probability({f: r[f] for f in FEATURES})
-    positives = {s: {k for k, v in labels.items() if v in ("agree", "similar") and split[k] == s} for s in ("tune", "report")}
+    blind = evaluate.read_blind(ROOT / "tests" / "data")
+    positives = {s: {k for k, v in labels.items() if v in ("agree", "similar") and split[k] == s and k in blind} for s in ("tune", "report")}
     by_split = {s: [r for r in rows if split.get(r["key"], evaluate.split_of(r["key"])) == s] for s in ("tune", "report")}
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
     tune_curve = curve(by_split["tune"], labels, positives["tune"], grid)

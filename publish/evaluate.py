@@ -25,6 +25,10 @@ from publish.text import normalise
 TOPIC_LABELS = "topic_labels.csv"
 PAIR_LABELS = "pair_labels.csv"
 RELATED = ("agree", "similar", "disagree")
+# Label origins drawn from what a method showed: they say how often a shown pair is right (precision),
+# but a method finds the pairs drawn from its own output by construction, so they are not counted for
+# recall; recall is measured on pairs found by reading (side_by_side) and blind samples (pool).
+SHOWN_ORIGINS = ("automatic", "shown")
 
 
 def split_of(key: str) -> str:
@@ -99,7 +103,7 @@ class TopicScore:
 class RelationScore:
     precision: Share  # shown pairs (agree/similar) with a label: how many are related at all
     kind: Share  # shown pairs with a related label: how many have the right kind
-    recall: Share  # labelled agree/similar pairs of the report split: how many are shown as related
+    recall: Share  # agree/similar pairs of the report split read blind (not SHOWN_ORIGINS): how many are shown as related
     disagree: Share  # shown disagreements with a label: how many are disagreements
     shown: int  # automatic pairs shown (all, labelled or not)
     editorial: EditorialScore | None = None  # what the editorial file adds, when the published relations are given
@@ -233,8 +237,21 @@ def load_pair_labels(labels_dir: Path, dataset: str | None = None) -> dict[str, 
     return labels
 
 
+def read_blind(labels_dir: Path, dataset: str | None = None) -> set[str]:
+    """Keys of the pairs labelled from a reading or a blind sample, not from a method's output (SHOWN_ORIGINS)."""
+    path = labels_dir / PAIR_LABELS
+    if not path.exists():
+        return set()
+    return {
+        pair_key(row["dataset"], (row["actor_a"], row["text_a"]), (row["actor_b"], row["text_b"]))
+        for row in _read(path)
+        if (dataset is None or row["dataset"] == dataset) and row["origin"] not in SHOWN_ORIGINS
+    }
+
+
 def _relations(path: Path, dataset: str, pledges: pl.DataFrame, automatic: pl.DataFrame, unresolved: list[str]) -> RelationScore | None:
     labels = load_pair_labels(path.parent, dataset)
+    blind = read_blind(path.parent, dataset)
     if not labels:
         return None
     who = {pid: (actor, text) for pid, actor, text in pledges.select("pledge_id", "actor_id", "text").iter_rows()}
@@ -249,7 +266,7 @@ def _relations(path: Path, dataset: str, pledges: pl.DataFrame, automatic: pl.Da
     report = {key: label for key, label in labels.items() if split_of(key) == "report" and label != "disputed"}
     related_shown = [(kind, report[key]) for key, kind in shown.items() if key in report and kind in ("agree", "similar")]
     disagree_shown = [report[key] for key, kind in shown.items() if key in report and kind == "disagree"]
-    positives = [key for key, label in report.items() if label in ("agree", "similar")]
+    positives = [key for key, label in report.items() if label in ("agree", "similar") and key in blind]
     kinds = [(kind, label) for kind, label in related_shown if label in RELATED]
     return RelationScore(
         precision=Share(sum(1 for _, label in related_shown if label in RELATED), len(related_shown)),

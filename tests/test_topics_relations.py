@@ -102,8 +102,9 @@ def test_classifier_accuracy_on_the_report_split(built: Built):
 def test_relations_on_the_report_split(built: Built):
     """The automatic relations alone (no editorial file) against the pairs read by hand, report split.
 
-    Measured: precision 0.83 of 41 labelled shown pairs, recall 0.51 of 67 labelled agree/similar
-    pairs; the floors sit under the lower ends of their 95 % intervals' centre by a few points.
+    Measured: precision 0.77 of 66 labelled shown pairs, recall 0.61 of 54 agree/similar pairs read
+    blind (side by side or in the pool); the floors sit between those values and the lower ends of
+    their 95 % intervals (0.66, 0.48).
     """
     from publish.relate import relate
 
@@ -114,9 +115,9 @@ def test_relations_on_the_report_split(built: Built):
     print(
         f"\nshown {scores.shown}; precision {scores.precision.value:.3f} of {scores.precision.of}; recall {scores.recall.value:.3f} of {scores.recall.of}"
     )
-    assert scores.precision.of >= 30 and scores.recall.of >= 50
-    assert scores.precision.value >= 0.75
-    assert scores.recall.value >= 0.42
+    assert scores.precision.of >= 50 and scores.recall.of >= 45
+    assert scores.precision.value >= 0.70
+    assert scores.recall.value >= 0.50
 
 
 def test_at_most_two_partners_per_pledge_and_other_actor(built: Built):
