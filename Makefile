@@ -62,8 +62,14 @@ if [ -n "$(2)" ]; then \
 fi
 endef
 
+# Debian packages whose data decide the relations, as file:package: Apertium's Nynorsk-to-Bokmål
+# translation, in which a Nynorsk programme is compared with Bokmål ones (publish/nynorsk.py).
+SYSTEM_DATA := /usr/share/apertium/modes/nno-nob.mode:apertium-nno-nob
+
 system:
-	@missing="$$($(PYTHON) -c 'import ctypes.util, sys; print(*(p for l, p in (a.split(":") for a in sys.argv[1:]) if not ctypes.util.find_library(l)))' $(SYSTEM_LIBRARIES))"; \
+	@missing="$$($(PYTHON) -c 'import ctypes.util, sys; print(*(p for l, p in (a.split(":") for a in sys.argv[1:]) if not ctypes.util.find_library(l)))' $(SYSTEM_LIBRARIES)) \
+	$$(for data in $(SYSTEM_DATA); do [ -e $${data%%:*} ] || printf '%s ' $${data#*:}; done)"; \
+	missing="$$(echo $$missing)"; \
 	$(call apt_install,$$missing,$$missing)
 
 # Commands the tests run, as command:package: Debian's headless Chromium (the web pages) and poppler's

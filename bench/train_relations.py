@@ -83,7 +83,7 @@ def main() -> None:
     model = LogisticRegression(C=C, max_iter=5000).fit(x, y)
     coef = dict(zip(FEATURES, (round(float(c), 4) for c in model.coef_[0]), strict=True))
     intercept = round(float(model.intercept_[0]), 4)
-    scorer = relate.Model(coef, intercept, 1.0, 1.0, 1.0)
+    scorer = relate.Model(coef, intercept, 1.0, 1.0, 1.0, 1.0)
     for r in rows:
         r["p"] = scorer.probability({f: r[f] for f in FEATURES})
     blind = evaluate.read_blind(ROOT / "tests" / "data")
@@ -93,7 +93,8 @@ def main() -> None:
     tune_curve = curve(by_split["tune"], labels, positives["tune"], grid)
     related = max(tune_curve, key=lambda point: (f_beta(point[1], point[2]), -point[0]))[0]
     agree = _agree_threshold(tune, labels, scorer, related)
-    thresholds = {"related": related, "agree": agree, "disagree": related}
+    mutual = _mutual_disagree_threshold(tune, labels, related)
+    thresholds = {"related": related, "agree": agree, "disagree": related, "mutual_disagree": mutual}
     trained = {"tune_pairs": len(tune), "tune_related": int(y.sum()), "C": C, "beta": PRECISION_WEIGHT}
     (ROOT / "publish" / "relation_model.json").write_text(
         json.dumps({"coef": coef, "intercept": intercept, "thresholds": thresholds, "trained": trained}, indent=2, sort_keys=True) + "\n",
@@ -112,6 +113,29 @@ def _agree_threshold(tune: list[dict], labels: dict, scorer: relate.Model, relat
     pairs = [(scorer.probability({f: r[f] for f in FEATURES}), labels[r["key"]]) for r in tune if labels[r["key"]] in ("agree", "similar")]
     candidates = sorted({round(p, 2) for p, _ in pairs if p >= related} | {1.0})
     return max(candidates, key=lambda t: (sum((p >= t) == (label == "agree") for p, label in pairs), -t))  # ties: the lowest
+
+
+def _mutual_disagree_threshold(tune: list[dict], labels: dict, related: float) -> float:
+    """The probability from which a stance conflict between each other's best partners is shown as a
+    disagreement: of the tune split's labelled mutual conflict pairs (disputed ones left out), the cut
+    with the best F0.5 of `disagree` labels, halfway between the probabilities it separates; no higher
+    than `related`, from which any conflict pair is a disagreement. The labels hold a handful of such
+    pairs, so the cut is printed with them."""
+    pairs = sorted(
+        (round(r["p"], 3), labels[r["key"]] == "disagree")
+        for r in tune
+        if r["conflict"] and r["mutual"] and r["raw"] >= relate.DISAGREE_MIN and labels[r["key"]] != "disputed"
+    )
+    for p, is_disagreement in pairs:
+        print(f"mutual conflict pair (tune): p {p:.3f}, {'disagree' if is_disagreement else 'not a disagreement'}")
+    cuts = sorted({round((a[0] + b[0]) / 2, 3) for a, b in zip(pairs, pairs[1:], strict=False) if a[0] < b[0]} | {related})
+
+    def score(cut: float) -> tuple[float, float]:
+        shown = [d for p, d in pairs if p >= cut]
+        found = sum(shown)
+        return f_beta(found / len(shown) if shown else 0.0, found / max(1, sum(d for _, d in pairs))), -cut
+
+    return min(related, max(cuts, key=score)) if pairs else related
 
 
 def _draw(tune: list, report: list, chosen: float, path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from publish.nynorsk import nynorsk_documents
 from publish.sources import Corpus, Group
 from publish.templating import TEMPLATES
 
@@ -324,6 +325,12 @@ class BookletModel:
     def periods_differ(self) -> bool:
         """True when the parties' programmes are for different periods: the booklet says so plainly."""
         return len({self.period_of(a["actor_id"]) for a in self.parties} - {""}) > 1
+
+    @property
+    def nynorsk_titles(self) -> list[str]:
+        """The documents compared in a Bokmål translation (publish/nynorsk.py): the appendix names them."""
+        nynorsk = nynorsk_documents(self.frames["pledges"])
+        return [d["title"] for d in self.documents.values() if d["document_id"] in nynorsk]
 
     @property
     def placed_by(self) -> dict[str, int]:

@@ -27,16 +27,12 @@ from publish import schema
 from publish.classify import FALLBACK_TOPIC_ID
 from publish.errors import InputError
 from publish.inputs import read_csv
+from publish.nynorsk import compared_texts, nynorsk_documents
 from publish.text import STOPWORDS, content_stems, normalise, stem, written_form
 
 RELATIONS_NAME = "relations.csv"
 RELATED_KINDS = ("pledge", "sub_pledge", "strategy", "goal")
 DISAGREE_MIN = 0.10  # raw cosine for an opposite stance on a shared word to count (and a candidate at all)
-# A stance conflict between each other's best partners is a disagreement only from this probability on:
-# one shared word ("aktivitet", "vurdering") made unrelated pledges disagree. On the tune split, the
-# mutual conflict pairs labelled `disagree` score 0.49 and 0.65 and the one labelled `unrelated` 0.18;
-# this is the middle of that gap. (On the report split it removes one pair labelled unrelated.)
-MUTUAL_DISAGREE_MIN = 0.33
 TOP_K = 3  # candidates scored per pledge and per other actor (the hand-labelled pool was drawn the same way)
 SHOWN_K = 2  # relations kept per pledge and per other actor
 MODEL_PATH = Path(__file__).with_name("relation_model.json")
@@ -194,7 +190,7 @@ def relate(
     Only actors of one comparison group (one municipality's parties and the municipality) are compared:
     the work grows with the corpus, not with its square.
     """
-    candidates = pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id")
+    candidates = compared_texts(pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id"), nynorsk_documents(pledges))
     topic = dict(pledges.select("pledge_id", "topic_id").iter_rows())
     auto = _automatic(candidates, topic, pledge_topics, groups or {}, names or {})
     return _frame(_apply_editorial(dict(auto), editorial), topic), _frame(auto, topic)
@@ -238,7 +234,7 @@ def all_scored_pairs(
 ) -> list[dict]:
     """Every candidate pair of every group with its features and probability, for training and evaluation
     (bench/train_relations.py); rows carry the two pledges' ids, actors and texts."""
-    candidates = pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id")
+    candidates = compared_texts(pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id"), nynorsk_documents(pledges))
     topic = dict(pledges.select("pledge_id", "topic_id").iter_rows())
     rows = []
     for members, group_names, topics in _groups(candidates, pledge_topics, groups, names):
@@ -265,7 +261,8 @@ class _Group:
     """One comparison group's pledges prepared once: TF-IDF rows of stems and of character n-grams."""
 
     ids: list[str]
-    texts: list[str]
+    texts: list[str]  # as written
+    compared: list[str]  # what is compared: in Bokmål for a Nynorsk programme (publish/nynorsk.py)
     actors: np.ndarray
     words: sparse.csr_matrix
     chars: sparse.csr_matrix
@@ -280,8 +277,8 @@ class _Group:
 
 def _prepare(members: pl.DataFrame, names: frozenset[str]) -> _Group | None:
     """None when no pledge of the group has a subject word left (only names, numbers, generic verbs)."""
-    texts = members["text"].to_list()
-    subjects = [subject_words(t, names) for t in texts]
+    compared = members["compared"].to_list()
+    subjects = [subject_words(t, names) for t in compared]
     stems = [" ".join(stem(w) for w in words) for words in subjects]
     if not any(stems):
         return None
@@ -293,7 +290,8 @@ def _prepare(members: pl.DataFrame, names: frozenset[str]) -> _Group | None:
     idf = dict(zip(word_model.get_feature_names_out(), word_model.idf_.tolist(), strict=True))
     return _Group(
         members["pledge_id"].to_list(),
-        texts,
+        members["text"].to_list(),
+        compared,
         members["actor_id"].to_numpy(),
         words,
         chars.tocsr(),
@@ -326,7 +324,7 @@ def pair_features(
     shared = group.stems[a] & group.stems[b]
     weight = lambda stems: sum(group.idf.get(s, 0.0) for s in sorted(stems))  # noqa: E731 - sorted: the same sum under any hash seed
     smaller = min(weight(group.stems[a]), weight(group.stems[b]))
-    numbers_a, numbers_b = _numbers(group.texts[a]), _numbers(group.texts[b])
+    numbers_a, numbers_b = _numbers(group.compared[a]), _numbers(group.compared[b])
     ids = group.ids
     chapter = topic.get(ids[a])
     return {
@@ -338,7 +336,7 @@ def pair_features(
         "rare": weight(shared) / 10,
         "overlap": weight(shared) / smaller if smaller else 0.0,
         "length_ratio": min(len(group.stems[a]), len(group.stems[b])) / max(1, len(group.stems[a]), len(group.stems[b])),
-        "conflict": float(bool(stance_conflict(group.texts[a], group.texts[b]))),
+        "conflict": float(bool(stance_conflict(group.compared[a], group.compared[b]))),
         "numbers_differ": float(bool(numbers_a) and bool(numbers_b) and not numbers_a & numbers_b),
     }
 
@@ -357,6 +355,10 @@ class Model:
     related: float  # probability from which a pair is shown as related (similar)
     agree: float  # ... as agreeing
     disagree: float  # ... as disagreeing, when one side opposes a word both share
+    # ... as disagreeing, when the two are also each other's best partners: one shared word
+    # ("aktivitet", "vurdering") made unrelated pledges disagree. Chosen on the tune split's labelled
+    # mutual conflict pairs by the same F0.5 (bench/train_relations.py, _mutual_disagree_threshold).
+    mutual_disagree: float
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.intercept + sum(self.coef[name] * value for name, value in features.items())
@@ -398,7 +400,8 @@ def _in_group(
     judged = []
     for pair in scored_pairs(members, names, topic, topics, model):
         group, a, b = pair["group"], pair["a"], pair["b"]
-        kind, note = _judge(group.texts[a], group.texts[b], pair["p"], pair["raw"], bool(pair["features"]["mutual"]), model)
+        texts = (group.compared[a], group.compared[b], group.texts[a], group.texts[b])
+        kind, note = _judge(texts, pair["p"], pair["raw"], bool(pair["features"]["mutual"]), model)
         if kind is not None:
             judged.append((pair["p"], group.ids[a], group.ids[b], group.actors[a], group.actors[b], kind, note))
     return _most_likely(judged)
@@ -418,17 +421,18 @@ def _most_likely(judged: list[tuple]) -> dict[tuple[str, str], dict]:
     return found
 
 
-def _judge(a: str, b: str, p: float, raw: float, mutual: bool, model: Model) -> tuple[str | None, str | None]:
-    """The relation of one candidate pair, or None to leave it out.
+def _judge(texts: tuple[str, str, str, str], p: float, raw: float, mutual: bool, model: Model) -> tuple[str | None, str | None]:
+    """The relation of one candidate pair, or None to leave it out; `texts` are both as compared, then as written.
 
     A stance conflict on a shared word is a disagreement when the two are each other's best partners and
-    not unlikely to be related (MUTUAL_DISAGREE_MIN), or the model finds them related: the hand labels
-    hold too few disagreements (4) to learn from.
+    not unlikely to be related (model.mutual_disagree), or the model finds them related: the hand labels
+    hold too few disagreements to learn a model of their own from. The note names the words as a text writes them.
     """
-    conflict = stance_conflict(a, b)
+    conflict = stance_conflict(texts[0], texts[1])
     if conflict:
-        if raw >= DISAGREE_MIN and ((mutual and p >= MUTUAL_DISAGREE_MIN) or p >= model.disagree):
-            return "disagree", "motsatt standpunkt om: " + ", ".join(written_form(s, a, b) for s in sorted(conflict))
+        if raw >= DISAGREE_MIN and ((mutual and p >= model.mutual_disagree) or p >= model.disagree):
+            words = (written_form(s, texts[2], texts[3], texts[0], texts[1]) for s in sorted(conflict))
+            return "disagree", "motsatt standpunkt om: " + ", ".join(words)
         return None, None
     if p >= model.agree:
         return "agree", None

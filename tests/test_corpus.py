@@ -145,3 +145,15 @@ def test_the_whole_corpus_builds_from_its_own_folder(tmp_path):
     warnings = [line for line in log if line.startswith("warning:")]
     assert len(warnings) == 1 and f"warning: {fallback} pledges" in warnings[0]
     assert (tmp_path / "dp" / "datapackage.json").is_file() and (tmp_path / "out" / "workbook.xlsx").is_file()
+    # Of the seventeen documents only Sp's (SOURCES.md: "nynorsk") is written in Nynorsk.
+    from publish.nynorsk import nynorsk_documents
+
+    assert nynorsk_documents(frames["pledges"]) == {"sp-2025"}
+    # The Nynorsk Sp programme is compared in Bokmål: "saumlaus overgang frå vidaregåande skule til
+    # varig tilrettelagt arbeid for ungdom" is Ap's "sømløs overgang fra skole til VTA for unge".
+    relations = frames["relations"].join(frames["pledges"].select("pledge_id", "text"), left_on="pledge_id_a", right_on="pledge_id")
+    relations = relations.join(frames["pledges"].select("pledge_id", text_b="text"), left_on="pledge_id_b", right_on="pledge_id")
+    ap, sp = "innføre en sømløs overgang fra skole til VTA", "Sørge for ein saumlaus overgang frå vidaregåande skule"
+    pairs = relations.select("text", "text_b").iter_rows()
+    assert any({a[: len(ap)], b[: len(sp)]} == {ap, sp} or {a[: len(sp)], b[: len(ap)]} == {ap, sp} for a, b in pairs)
+    assert frames["pledges"].filter(pl.col("text").str.starts_with("Sørge for ein saumlaus"))["text"].item().count("saumlaus") == 1

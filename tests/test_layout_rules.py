@@ -49,6 +49,7 @@ def test_relations_of_a_group_without_subject_words_are_empty_not_a_crash():
         {
             "pledge_id": ["a-1", "b-1"],
             "actor_id": ["a", "b"],
+            "document_id": ["a-program", "b-program"],
             "text": ["Styrke 12.", "Sikre 13."],
             "kind": ["pledge", "pledge"],
             "topic_id": ["x", "x"],
