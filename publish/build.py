@@ -314,6 +314,7 @@ def _rendered(name: str) -> Callable:
     """The line of a PDF written: pages, warnings, and what its bytes depend on (font subsetter, Pango, HarfBuzz)."""
     return lambda r: (
         f"{name}, {r.pages} pages, {len(r.warnings)} warnings, fonts subset by {r.subsetter} ({r.engine})"
+        + (f", laid out {r.layouts} times to pin page numbers WeasyPrint misprinted" if r.layouts > 1 else "")
         + (", laid out by an earlier build" if r.reused else "")
         + "".join(f"\n  warning: {w}" for w in r.warnings)
     )

@@ -112,6 +112,7 @@ class Rendered:
     subsetter: str = ""
     engine: TextEngine | None = None
     sheets: list[int] = field(default_factory=list)  # A4 sheets of each stapled booklet imposed from these pages, if any
+    layouts: int = 1  # layouts made: more than one when misprinted page numbers were pinned (lay_out)
     reused: bool = False  # laid out by an earlier build (the HTML, templates and libraries unchanged)
 
 
@@ -210,6 +211,7 @@ class Layout:
     document: object  # weasyprint.Document
     warnings: list[str]
     templates: Path
+    layouts: int = 1
 
 
 PINNING_PASSES = 3  # layouts at most: the first, and two with the misprinted page numbers pinned
@@ -231,16 +233,16 @@ def lay_out(html: str, templates: Path = TEMPLATES) -> Layout:
     from publish.templating import local_fetcher
 
     warnings: list[str] = []
-    for _ in range(PINNING_PASSES):
+    for layouts in range(1, PINNING_PASSES + 1):
         with _weasyprint(templates, warnings):
             document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=local_fetcher(templates)).render()
         wrong = misprinted_pages(document)
         if not wrong:
-            return Layout(document, warnings, templates)
+            return Layout(document, warnings, templates, layouts)
         html = pin_pages(html, wrong)
     listed = ", ".join(f"#{name} (page {page})" for name, page in sorted(wrong.items()))
     warnings.append(f"links print another page than their target's after {PINNING_PASSES} layouts: {listed}")
-    return Layout(document, warnings, templates)
+    return Layout(document, warnings, templates, PINNING_PASSES)
 
 
 def misprinted_pages(document) -> dict[str, int]:
@@ -282,7 +284,7 @@ def write_layout(layout: Layout, pdf_path: Path, date: str) -> Rendered:
     metadata.generator = f"{metadata.generator or 'publish'}; {engine}"
     with _weasyprint(layout.templates, layout.warnings) as collected:
         layout.document.write_pdf(pdf_path, pdf_variant="pdf/ua-1", pdf_identifier=date.encode(), uncompressed_pdf=False)
-    return Rendered(len(layout.document.pages), layout.warnings, collected.subsetter, engine)
+    return Rendered(len(layout.document.pages), layout.warnings, collected.subsetter, engine, layouts=layout.layouts)
 
 
 def write_pdf(html: str, date: str, laid_out: Path, templates: Path = TEMPLATES) -> Rendered:

@@ -72,7 +72,9 @@ def test_a_misprinted_page_number_is_pinned_to_the_page_of_its_target():
         '<p>Se <a class="marker marker-similar marker-elsewhere" href="#p-R1" data-page="9">~ R1</a></p>'
         '<p style="break-before: page">Side to</p><p id="p-R1" style="break-before: page">R1 står her</p></body></html>'
     )
-    document = render.lay_out(html).document
+    layout = render.lay_out(html)
+    document = layout.document
+    assert layout.layouts == 2  # the first, and the one with the page pinned right
     printed = [re.sub(r"\s+", " ", box.text) for box in document.pages[0]._page_box.descendants() if hasattr(box, "text")]
     assert len(document.pages) == 3 and "p-R1" in document.pages[2].anchors
     assert any(text.endswith("s. 3") for text in printed), printed
