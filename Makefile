@@ -91,5 +91,5 @@ clean:
 
 # Learn the relation scorer from the tune split of tests/data/pair_labels.csv (writes publish/relation_model.json
 # and bench/relations-pr.png); the report split is printed, never used to choose.
-train: $(INSTALLED)
+train: $(INSTALLED) system
 	$(PY) -m bench.train_relations

@@ -118,9 +118,10 @@ def _agree_threshold(tune: list[dict], labels: dict, scorer: relate.Model, relat
 def _mutual_disagree_threshold(tune: list[dict], labels: dict, related: float) -> float:
     """The probability from which a stance conflict between each other's best partners is shown as a
     disagreement: of the tune split's labelled mutual conflict pairs (disputed ones left out), the cut
-    with the best F0.5 of `disagree` labels, halfway between the probabilities it separates; no higher
-    than `related`, from which any conflict pair is a disagreement. The labels hold a handful of such
-    pairs, so the cut is printed with them."""
+    with the best F0.5 of `disagree` labels (halfway between the probabilities it separates, or at the
+    lowest; ties: the higher cut, which shows fewer). No higher than `related`, from which any conflict
+    pair is a disagreement; `related` itself when no such pair is labelled a disagreement. The labels
+    hold a handful of these pairs, so the cut is printed with them."""
     pairs = sorted(
         (round(r["p"], 3), labels[r["key"]] == "disagree")
         for r in tune
@@ -128,14 +129,16 @@ def _mutual_disagree_threshold(tune: list[dict], labels: dict, related: float) -
     )
     for p, is_disagreement in pairs:
         print(f"mutual conflict pair (tune): p {p:.3f}, {'disagree' if is_disagreement else 'not a disagreement'}")
-    cuts = sorted({round((a[0] + b[0]) / 2, 3) for a, b in zip(pairs, pairs[1:], strict=False) if a[0] < b[0]} | {related})
+    disagreements = sum(d for _, d in pairs)
+    if not disagreements:
+        return related
+    cuts = {round((a[0] + b[0]) / 2, 3) for a, b in zip(pairs, pairs[1:], strict=False) if a[0] < b[0]} | {pairs[0][0], related}
 
     def score(cut: float) -> tuple[float, float]:
         shown = [d for p, d in pairs if p >= cut]
-        found = sum(shown)
-        return f_beta(found / len(shown) if shown else 0.0, found / max(1, sum(d for _, d in pairs))), -cut
+        return f_beta(sum(shown) / len(shown) if shown else 0.0, sum(shown) / disagreements), cut
 
-    return min(related, max(cuts, key=score)) if pairs else related
+    return min(related, max(cuts, key=score))
 
 
 def _draw(tune: list, report: list, chosen: float, path: Path) -> None:

@@ -326,7 +326,7 @@ class BookletModel:
         """True when the parties' programmes are for different periods: the booklet says so plainly."""
         return len({self.period_of(a["actor_id"]) for a in self.parties} - {""}) > 1
 
-    @property
+    @functools.cached_property
     def nynorsk_titles(self) -> list[str]:
         """The documents compared in a Bokmål translation (publish/nynorsk.py): the appendix names them."""
         nynorsk = nynorsk_documents(self.frames["pledges"])

@@ -232,8 +232,8 @@ def lay_out(html: str, templates: Path = TEMPLATES) -> Layout:
 
     from publish.templating import local_fetcher
 
-    warnings: list[str] = []
     for layouts in range(1, PINNING_PASSES + 1):
+        warnings: list[str] = []  # the last layout's: each layout would repeat them
         with _weasyprint(templates, warnings):
             document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=local_fetcher(templates)).render()
         wrong = misprinted_pages(document)
@@ -270,9 +270,11 @@ def pin_pages(html: str, pages: dict[str, int]) -> str:
 
     >>> pin_pages('<a class="marker" href="#p-R82">R82</a> <a href="#p-R8" data-page="9">R8</a>', {"p-R82": 44, "p-R8": 10})
     '<a class="marker" href="#p-R82" data-page="44">R82</a> <a href="#p-R8" data-page="10">R8</a>'
+    >>> pin_pages('<a data-href="#p-R8">R8</a>', {"p-R8": 10})  # an href attribute only
+    '<a data-href="#p-R8">R8</a>'
     """
     for name, page in pages.items():
-        html = re.sub(rf'href="#{re.escape(name)}"(?: data-page="\d+")?', f'href="#{name}" data-page="{page}"', html)
+        html = re.sub(rf'(?<=\s)href="#{re.escape(name)}"(?: data-page="\d+")?', f'href="#{name}" data-page="{page}"', html)
     return html
 
 

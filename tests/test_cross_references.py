@@ -62,13 +62,14 @@ def test_every_relation_is_printed_at_both_pledges_and_across_chapters_with_its_
 
 
 def test_a_misprinted_page_number_is_pinned_to_the_page_of_its_target():
-    """A link printing another page than its target's (here pinned by hand to page 9, for a target on
-    page 3) is found against WeasyPrint's anchors and laid out again with the target's page, as a link
-    WeasyPrint misprints after a re-layout would be."""
+    """Links printing another page than their target's (here pinned by hand to pages 7 and 9, for a
+    target on page 3: a contents line and a cross-reference) are found against WeasyPrint's anchors and
+    laid out again with the target's page, as a link WeasyPrint misprints after a re-layout would be."""
     from publish import render
 
     html = (
         '<html lang="nb"><head><meta charset="utf-8"><link rel="stylesheet" href="report.css"></head><body>'
+        '<ol class="toc"><li><a href="#p-R1" data-page="7">R1</a></li></ol>'
         '<p>Se <a class="marker marker-similar marker-elsewhere" href="#p-R1" data-page="9">~ R1</a></p>'
         '<p style="break-before: page">Side to</p><p id="p-R1" style="break-before: page">R1 står her</p></body></html>'
     )
@@ -77,5 +78,7 @@ def test_a_misprinted_page_number_is_pinned_to_the_page_of_its_target():
     assert layout.layouts == 2  # the first, and the one with the page pinned right
     printed = [re.sub(r"\s+", " ", box.text) for box in document.pages[0]._page_box.descendants() if hasattr(box, "text")]
     assert len(document.pages) == 3 and "p-R1" in document.pages[2].anchors
-    assert any(text.endswith("s. 3") for text in printed), printed
+    contents = printed[: printed.index("Se ")]  # the contents line: label, leader dots, page
+    assert contents[0] == "R1" and contents[-1] == "3", contents
+    assert printed[printed.index("Se ") + 2] == " s. 3", printed
     assert render.misprinted_pages(document) == {}

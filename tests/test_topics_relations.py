@@ -226,7 +226,9 @@ def test_a_nynorsk_document_is_compared_in_bokmal_and_printed_as_written():
             "text": ["Vi vil ikkje leggje ned skulane i bygdene.", "Det skal vere fleire bustader for unge.", "Ikke legge ned skolene."],
         }
     )
-    compared = dict(compared_texts(pledges).select("pledge_id", "compared").iter_rows())
+    result = compared_texts(pledges)
+    assert result["text"].to_list() == pledges["text"].to_list()  # as written, for every table and page
+    compared = dict(result.select("pledge_id", "compared").iter_rows())
     assert {"ikke", "skolene"} <= set(compared["sp-1"].rstrip(".").split()) and "boliger" in compared["sp-2"].split()
     assert compared["ap-1"] == "Ikke legge ned skolene."
 
@@ -241,3 +243,25 @@ def test_a_nynorsk_document_without_apertium_stops_the_build_with_what_to_instal
     with pytest.raises(InputError, match="Nynorsk") as raised:
         nynorsk.compared_texts(pledges)
     assert "apertium-nno-nob" in (raised.value.hint or "")
+
+
+def test_recall_counts_only_pairs_not_drawn_from_a_methods_output(tmp_path):
+    """Two agree pairs of the report split, both shown by the method: one found by reading both
+    programmes (side_by_side), one drawn from what a method showed (shown). Precision counts both;
+    recall only the first, which the method could have missed."""
+    from publish.evaluate import pair_key, split_of
+
+    dataset = "liten"
+    pairs = [(f"Tiltak {i} for skolen.", f"Tiltak {i} for barnehagen.") for i in range(200)]
+    pairs = [p for p in pairs if split_of(pair_key(dataset, ("ap", p[0]), ("r", p[1]))) == "report"][:2]
+    (tmp_path / "pair_labels.csv").write_text(
+        "dataset,actor_a,text_a,actor_b,text_b,relation,origin,labeller,note\n"
+        + "".join(f'{dataset},ap,"{a}",r,"{b}",agree,{origin},test,\n' for (a, b), origin in zip(pairs, ("side_by_side", "shown"), strict=True)),
+        encoding="utf-8",
+    )
+    pledges = pl.DataFrame({"pledge_id": ["ap-0", "ap-1", "r-0", "r-1"], "actor_id": ["ap", "ap", "r", "r"], "text": [*(a for a, _ in pairs), *(b for _, b in pairs)]})
+    automatic = pl.DataFrame({"pledge_id_a": ["ap-0", "ap-1"], "pledge_id_b": ["r-0", "r-1"], "relation": ["agree", "agree"]})
+    topics = pl.DataFrame(schema={"pledge_id": pl.Utf8, "topic_id": pl.Utf8, "method": pl.Utf8})
+    scores = evaluate(tmp_path, dataset, pledges, topics, automatic).relations
+    assert (scores.precision.right, scores.precision.of) == (2, 2)
+    assert (scores.recall.right, scores.recall.of) == (1, 1)
