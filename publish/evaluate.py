@@ -251,9 +251,9 @@ def read_blind(labels_dir: Path, dataset: str | None = None) -> set[str]:
 
 def _relations(path: Path, dataset: str, pledges: pl.DataFrame, automatic: pl.DataFrame, unresolved: list[str]) -> RelationScore | None:
     labels = load_pair_labels(path.parent, dataset)
-    blind = read_blind(path.parent, dataset)
     if not labels:
         return None
+    blind = read_blind(path.parent, dataset)
     who = {pid: (actor, text) for pid, actor, text in pledges.select("pledge_id", "actor_id", "text").iter_rows()}
     present = {f"{actor}:{text}" for actor, text in who.values()}
     for key in labels:

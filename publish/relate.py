@@ -190,10 +190,15 @@ def relate(
     Only actors of one comparison group (one municipality's parties and the municipality) are compared:
     the work grows with the corpus, not with its square.
     """
-    candidates = compared_texts(pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id"), nynorsk_documents(pledges))
+    candidates = _candidates(pledges)
     topic = dict(pledges.select("pledge_id", "topic_id").iter_rows())
     auto = _automatic(candidates, topic, pledge_topics, groups or {}, names or {})
     return _frame(_apply_editorial(dict(auto), editorial), topic), _frame(auto, topic)
+
+
+def _candidates(pledges: pl.DataFrame) -> pl.DataFrame:
+    """The pledges that can be related (not descriptions), in id order, each with the text it is compared by."""
+    return compared_texts(pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id"), nynorsk_documents(pledges))
 
 
 def subject_words(text: str, names: frozenset[str] = frozenset()) -> list[str]:
@@ -234,7 +239,7 @@ def all_scored_pairs(
 ) -> list[dict]:
     """Every candidate pair of every group with its features and probability, for training and evaluation
     (bench/train_relations.py); rows carry the two pledges' ids, actors and texts."""
-    candidates = compared_texts(pledges.filter(pl.col("kind").is_in(RELATED_KINDS)).sort("pledge_id"), nynorsk_documents(pledges))
+    candidates = _candidates(pledges)
     topic = dict(pledges.select("pledge_id", "topic_id").iter_rows())
     rows = []
     for members, group_names, topics in _groups(candidates, pledge_topics, groups, names):
