@@ -174,7 +174,7 @@ DOCUMENTS = Table(
             "layout",
             "string",
             "Oppsett",
-            "Oppsettet manifestet oppgir: auto = gjenkjent fra teksten, ellers en navngitt profil (se README).",
+            "Oppsettet manifestet oppgir: auto = gjenkjent fra teksten, ellers en navngitt profil (se docs/adding.md i prosjektet).",
             required=True,
             enum=MANIFEST_LAYOUTS,
         ),
@@ -324,7 +324,15 @@ PLEDGE_TOPICS = Table(
             required=True,
             enum=TOPIC_METHODS,
         ),
-        Field("score", "number", "Styrke", "Hvor sikker klassifiseringen er, 0–1 (1 for overskrift og redaksjonelt valg).", required=True),
+        Field(
+            "score",
+            "number",
+            "Styrke",
+            "Hvor sterkt metoden peker på temaet, 0–1 (ikke en sannsynlighet): override 1; heading 1 når overskriften løftet står "
+            "rett under avgjør, 0,9 når en overskrift lenger opp gjør det, 0,5 når bare en bred overskrift avgjør; keyword = temaets andel av ordlistetreffene i teksten; "
+            "parent = det overordnede punktets; fallback 0.",
+            required=True,
+        ),
     ),
     ("pledge_id", "rank"),
     (
@@ -351,8 +359,9 @@ RELATIONS = Table(
         Field(
             "score",
             "number",
-            "Likhet",
-            "Tekstlikhet 0–1 (cosinus av TF-IDF over ordstammer og tegn-n-gram); 1 for redaksjonelle.",
+            "Sannsynlighet",
+            "For auto: sannsynligheten 0–1 som relasjonsmodellen (logistisk regresjon lært av håndmerkede par) gir for at "
+            "paret henger sammen. For editorial: alltid 1, satt av redaksjonen, ikke beregnet.",
             required=True,
         ),
         Field(
