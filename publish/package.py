@@ -8,6 +8,7 @@ import json
 import re
 import uuid
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -310,11 +311,31 @@ def _table_section(table: schema.Table, rows: int) -> list[str]:
         "",
         f"{table.description} **{rows} {'row' if rows == 1 else 'rows'}.** Primary key: `{', '.join(table.primary_key)}`.",
         "",
-        "| column | type | title | description |",
-        "|---|---|---|---|",
     ]
+    return lines + column_table(table) + [""]
+
+
+@dataclass(frozen=True)
+class ColumnWords:
+    """The words of a column table, so the dataset README (English) and docs/datasett.md (Bokmål) share one."""
+
+    header: tuple[str, str, str, str] = ("column", "type", "title", "description")
+    one_of: str = "One of:"
+    required: str = "Required."
+
+
+BOKMAL = ColumnWords(("kolonne", "type", "tittel", "beskrivelse"), "Én av:", "Påkrevd.")
+
+
+def column_table(table: schema.Table, words: ColumnWords = ColumnWords()) -> list[str]:
+    """One table's columns as Markdown rows, straight from the contract.
+
+    >>> column_table(schema.GROUPS, BOKMAL)[2]
+    '| `group_id` | string | Gruppe-ID | Kort, stabil ID for gruppen (aktørenes sammenligningsgruppe). Påkrevd. |'
+    """
+    lines = ["| " + " | ".join(words.header) + " |", "|---|---|---|---|"]
     for f in table.fields:
-        extra = f" One of: {', '.join(f.enum)}." if f.enum else ""
-        required = " Required." if f.required else ""
+        extra = f" {words.one_of} {', '.join(f.enum)}." if f.enum else ""
+        required = f" {words.required}" if f.required else ""
         lines.append(f"| `{f.name}` | {f.type} | {f.title} | {f.description}{extra}{required} |")
-    return lines + [""]
+    return lines

@@ -23,7 +23,7 @@ from publish.text import content_stems, normalise
 
 # Two texts of one actor are one pledge when their rapidfuzz ratio (on normalised text) is at least
 # this AND every content word of the shorter one (by stem) stands in the longer one. Chosen by reading
-# every pair of the seeds above 70 (README, "Duplicates"): the ratio alone would merge "voksne som jobber
+# every pair of the seeds above 70 (docs/method.md, "Duplicates"): the ratio alone would merge "voksne som jobber
 # i barnehagene" with "... i skolene" (92.9) but not "Innføre søskenmoderasjon (for familier) på tvers
 # av barnehage og SFO" (89.1); the stem-subset test tells the two apart.
 NEAR_DUPLICATE_RATIO = 85.0
