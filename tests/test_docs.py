@@ -4,6 +4,7 @@ users' guide says about the scores holds for the committed package."""
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from publish import docs, schema
 from publish.package import restore
 from publish.relate import all_scored_pairs, load_model
+from tests.conftest import Built
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "datapackage" / "data"
@@ -88,6 +90,38 @@ def test_relation_scores_are_what_the_guide_says():
     lowest = dict(kinds.iter_rows())
     assert lowest["agree"] >= thresholds["agree"] > thresholds["related"]
     assert lowest["similar"] >= thresholds["related"]
+
+
+FILE_ENDINGS = {"csv", "toml", "json", "md", "py", "pdf", "html", "lock", "png", "zip", "xlsx", "jsonld"}
+
+
+def _dotted_names(path: Path) -> list[tuple[str, str]]:
+    """Every `a.b` in backticks: a table's column, a key of build/evaluation.json, a module's name, or a file."""
+    return re.findall(r"`([a-z_]+)\.([A-Za-z_]+)`", path.read_text(encoding="utf-8"))
+
+
+def test_the_columns_keys_and_names_the_pages_mention_exist(built: Built):
+    """A page that names `relations.score`, `topics.report`, `evaluate.split_of` or `render.py` names
+    something the code has: a rename elsewhere shows up here, not in a reader's failed look-up."""
+    evaluation = json.loads((built.paths.out / "evaluation.json").read_text(encoding="utf-8"))
+    columns = {t.name: set(t.columns) for t in schema.ALL_TABLES}
+    folders = [ROOT / "publish", ROOT / "tests", ROOT / "bench", ROOT]
+    unknown = []
+    for path in PAGES:
+        for first, second in _dotted_names(path):
+            if second == "py":
+                known = any((folder / f"{first}.py").exists() for folder in folders)
+            elif second in FILE_ENDINGS:
+                continue
+            elif first in columns or first in evaluation:
+                known = second in columns.get(first, set()) | set(evaluation.get(first) or {})
+            elif (ROOT / "publish" / f"{first}.py").exists():
+                known = hasattr(importlib.import_module(f"publish.{first}"), second)
+            else:
+                continue
+            if not known:
+                unknown.append(f"{path.name}: {first}.{second}")
+    assert unknown == []
 
 
 def _links(path: Path) -> list[str]:
