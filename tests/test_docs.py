@@ -144,3 +144,11 @@ def test_the_readme_is_short_and_sends_each_reader_to_a_page():
     assert len(readme.splitlines()) <= 150
     for page in ("docs/datasett.md", "docs/utskrift.md", "docs/adding.md", "docs/method.md", "docs/development.md", "docs/README.md"):
         assert f"]({page})" in readme, page
+
+
+def test_the_citation_example_is_the_committed_packages():
+    """datasett.md's example citation names what datapackage.json says, so a new version or publisher shows."""
+    package = json.loads((ROOT / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))
+    publisher = next(c["title"] for c in package["contributors"] if "publisher" in c["roles"])
+    example = f"> {publisher} ({package['created'][:4]}). *{package['title']}*. Versjon {package['version']}."
+    assert example in docs.PAGE.read_text(encoding="utf-8").splitlines()
