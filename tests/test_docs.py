@@ -152,3 +152,13 @@ def test_the_citation_example_is_the_committed_packages():
     publisher = next(c["title"] for c in package["contributors"] if "publisher" in c["roles"])
     example = f"> {publisher} ({package['created'][:4]}). *{package['title']}*. Versjon {package['version']}."
     assert example in docs.PAGE.read_text(encoding="utf-8").splitlines()
+
+
+def test_the_guides_summary_of_the_figures_holds(built: Built):
+    """datasett.md sums the evaluation up in words: chapters better where headings decide than where
+    keywords do; shown relations more often right than wrong, but many related pairs missing."""
+    evaluation = json.loads((built.paths.out / "evaluation.json").read_text(encoding="utf-8"))
+    by_method, relations = evaluation["topics"]["by_method"], evaluation["relations"]
+    assert by_method["heading"]["value"] > by_method["keyword"]["value"]
+    assert relations["precision"]["value"] > 0.5
+    assert relations["recall"]["value"] < 0.8
