@@ -1,7 +1,8 @@
 """The data contract, said once: every table and column with type, Norwegian title and description.
 
-The Table Schemas in datapackage.json, the polars dtypes, the workbook's headers and notes and the
-dataset README are all derived from this module; nothing else names a column's meaning.
+The Table Schemas in datapackage.json, the polars dtypes, the workbook's headers and notes, the dataset
+README and the column tables of docs/datasett.md are all derived from this module; nothing else names a
+column's meaning.
 """
 
 from __future__ import annotations
