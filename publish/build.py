@@ -52,7 +52,7 @@ class Paths:
     seeds: Path = Path("seeds")
     package: Path = Path("datapackage")
     out: Path = Path("build")
-    labels: Path | None = None  # hand labels the evaluation is measured against; default: tests/data beside seeds/
+    labels: Path | None = None  # hand labels the evaluation is measured against; default: the seeds' own labels/
     paper: str = "a4"  # report.pdf's paper; the imposed booklet is always A5 on A4
     report: bool = True  # False skips the booklet (tests of the data and the workbook need no PDF)
     templates: Path = Path(__file__).resolve().parent.parent / "report_templates"
@@ -99,7 +99,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
         with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
             corpus, frames, automatic = _data(paths, log)
-            labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
+            labels = paths.labels or paths.seeds / evaluate.LABELS_FOLDER
             scores = log.run(
                 "evaluate",
                 lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic, frames["relations"]),
