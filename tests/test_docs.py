@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from publish import docs, schema
+from publish import docs, impose, relate, schema, tables
 from publish.package import restore
 from publish.relate import all_scored_pairs, load_model
 from tests.conftest import Built
@@ -174,3 +174,22 @@ def test_the_guides_summary_of_the_figures_holds(built: Built):
     assert by_method["heading"]["value"] > by_method["keyword"]["value"]
     assert relations["precision"]["value"] > 0.5
     assert relations["recall"]["value"] < 0.8
+
+
+WORDS = {2: "two", 3: "three"}
+
+
+@pytest.mark.parametrize(
+    ("page", "phrase"),
+    [
+        ("docs/method.md", f"rapidfuzz ratio is ≥ {tables.NEAR_DUPLICATE_RATIO:g}"),
+        ("docs/method.md", f"pledge's {WORDS.get(relate.TOP_K)} nearest pledges of every other actor are candidates"),
+        ("docs/method.md", f"the {WORDS.get(relate.SHOWN_K)} most probable partners per pledge"),
+        ("docs/utskrift.md", f"omtrent {impose.STAPLED_PAGES} sider ({impose.STAPLED_PAGES // 4} A4-ark)"),
+        ("docs/utskrift.md", "{} + {} ark for 123 sider".format(*(len(b) // 4 for b in impose.booklets(123)))),
+        ("README.md", f"consecutive booklets of at most {impose.STAPLED_PAGES // 4} sheets"),
+    ],
+)
+def test_the_constants_a_page_quotes_are_the_codes(page: str, phrase: str):
+    """A page that quotes a threshold says what the code holds: changing the constant fails here until the page follows."""
+    assert phrase in " ".join((ROOT / page).read_text(encoding="utf-8").split())
