@@ -19,7 +19,7 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # The longest physical line of a text. Measured: the seeds' longest line has 399 characters (a web
-# paragraph), the development corpus's 636 (tests/corpus/texts); 4,000 leaves six times that while a
+# paragraph), the development corpus's 636 (../shared/corpus); 4,000 leaves six times that while a
 # runaway line (a binary file, a PDF export without line breaks) stops here with its line number.
 MAX_LINE_CHARS = 4_000
 # Control characters a text export leaves behind (NUL, ESC, BEL, a stray U+0001 after a bullet): removed

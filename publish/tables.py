@@ -28,7 +28,7 @@ from publish.text import content_stems, normalise
 # av barnehage og SFO" (89.1); the stem-subset test tells the two apart.
 NEAR_DUPLICATE_RATIO = 85.0
 # The longest pledge: measured, the seeds' longest has 540 characters (Rødt, frivillighet) and the
-# development corpus's 1,042 (tests/corpus, 17 texts); 5,000 is about five times that, far below a
+# development corpus's 1,042 (../shared/corpus, 17 texts); 5,000 is about five times that, far below a
 # workbook cell's 32,767, and stops a list whose end the layout missed (one "pledge" of a whole text).
 MAX_PLEDGE_CHARS = 5_000
 # Whitespace control characters a text may still hold (tab, vertical tab, form feed: a page break) never
