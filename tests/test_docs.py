@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from publish import docs, impose, relate, schema, tables
+from publish.build import Paths, StageLog, build
 from publish.package import restore
 from publish.relate import all_scored_pairs, load_model
 from tests.conftest import Built
@@ -193,3 +194,25 @@ WORDS = {2: "two", 3: "three"}
 def test_the_constants_a_page_quotes_are_the_codes(page: str, phrase: str):
     """A page that quotes a threshold says what the code holds: changing the constant fails here until the page follows."""
     assert phrase in " ".join((ROOT / page).read_text(encoding="utf-8").split())
+
+
+def _toml_block(page: str) -> str:
+    """The first ```toml block of a page: the example entry a reader copies."""
+    return re.search(r"```toml\n(.*?)```", (ROOT / page).read_text(encoding="utf-8"), flags=re.S).group(1)
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/adding.md"])
+def test_the_example_document_entry_builds_as_it_stands(page: str, seeds: Path, tmp_path: Path):
+    """The entry the README and adding.md show, pasted into the seeds with a text and its actor, is read
+    with its layout detected and its pledges in the tables."""
+    (seeds / "texts" / "sv-program-2027.txt").write_text(
+        "Bolig\n\nSV Bærum vil:\n\n• Bygge flere kommunale utleieboliger.\n• Innføre en tredje boligsektor.\n", encoding="utf-8"
+    )
+    actor = '\n[[actors]]\nid = "sv"\nname = "SV Bærum"\nshort_name = "SV"\nkind = "party"\ncolor = "#EB4040"\ngroup = "baerum"\n'
+    with (seeds / "sources.toml").open("a", encoding="utf-8") as manifest:
+        manifest.write(actor + "\n" + _toml_block(page))
+    frames = build(Paths(seeds=seeds, package=tmp_path / "dp", out=tmp_path / "build", report=False), StageLog(echo=lambda line: None))
+    document = frames["documents"].filter(pl.col("document_id") == "sv-program-2027").row(0, named=True)
+    assert (document["actor_id"], document["layout"]) == ("sv", "auto")
+    texts = frames["pledges"].filter(pl.col("actor_id") == "sv").sort("line_start")["text"].to_list()
+    assert texts == ["Bygge flere kommunale utleieboliger.", "Innføre en tredje boligsektor."]
