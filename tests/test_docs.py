@@ -1,5 +1,6 @@
-"""The documentation: the generated column tables are current, links lead somewhere, and what the data
-users' guide says about the scores holds for the committed package."""
+"""The documentation says what the code and the build do: the generated column tables are current,
+links, paths and names lead somewhere, the constants and examples quoted are the code's, and what the
+data users' guide says of the scores and the figures holds."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from tests.conftest import Built
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "datapackage" / "data"
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-# Pages other sessions of issue #25 write on their own branches; the index links to them already.
+# Pages other sessions write on their own branches (issues #21-#24); docs/README.md links them already.
 # Remove a name here once its page is merged.
 PAGES_IN_PROGRESS = {"limits.md", "bounds.md", "inputs.md", "review.md", "booklets.md", "evaluation-trust.md"}
 
