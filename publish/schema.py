@@ -202,7 +202,7 @@ SECTIONS = Table(
         Field("document_id", "string", "Dokument-ID", "Dokumentet overskriften står i.", required=True),
         Field("parent_section_id", "string", "Overordnet avsnitt", "Overskriften denne står under; tom på øverste nivå."),
         Field("title", "string", "Overskrift", "Overskriften slik den står i teksten.", required=True),
-        Field("level", "integer", "Nivå", "1 = kapittel, 2 = underkapittel, 3 = faktaboks i et underkapittel.", required=True, minimum=1),
+        Field("level", "integer", "Nivå", "1 = kapittel, 2 = underkapittel og så videre (Markdown-nivå eller nummerering som 1.2.3); en faktaboks står ett nivå under overskriften den hører til.", required=True, minimum=1),
         _line("line_start", "Første linje", "Fysisk linje i tekstfilen der overskriften står (1 = første)."),
     ),
     ("section_id",),
