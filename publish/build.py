@@ -98,6 +98,8 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     places = {"--package": paths.package, "--out": paths.out}
     _say_recovered(outputs.recover(*places.values()), log)  # first: a killed build's publication is finished
     outputs.check_places(paths.seeds, places, CHECKOUT)
+    if paths.report and not (paths.templates / "base.html").is_file():  # found now, not after the data stages
+        raise InputError(paths.templates, "no base.html here: not a folder of booklet templates", hint="--templates names a copy of report_templates/")
     # The workers are stopped before the outputs are published or the staging folders removed, so none
     # writes into a removed one.
     with _terminate_as_interrupt(), Publication() as publication:

@@ -249,3 +249,12 @@ def test_f08_a_build_killed_while_publishing_then_a_failing_build_loses_nothing(
     assert finished.keys() == first.keys()
     assert finished[str(package / "CHANGELOG.md")].endswith(b"Endret.\n")  # the killed build's package, whole
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_templates_folder_without_templates_is_refused_before_any_work(capsys, tmp_path):
+    code = main(["build", "--seeds", str(SEEDS), "--package", str(tmp_path / "dp"), "--out", str(tmp_path / "out"), "--templates", str(tmp_path)])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path}: no base.html here: not a folder of booklet templates\n  hint: --templates names a copy of report_templates/\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
