@@ -155,8 +155,8 @@ def write_package(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[
     (out_dir / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / "README.md").write_text(package_readme(corpus, frames, tables), encoding="utf-8")
     changelog = corpus.seeds_dir / "CHANGELOG.md"
-    if changelog.exists():
-        (out_dir / "CHANGELOG.md").write_bytes(read_text(changelog).encode("utf-8"))
+    if changelog.exists() or changelog.is_symlink():
+        (out_dir / "CHANGELOG.md").write_bytes(read_text(changelog, corpus.seeds_dir).encode("utf-8"))
 
 
 def write_zip(package_dir: Path, zip_path: Path) -> None:
