@@ -93,7 +93,7 @@ def load_taxonomy(seeds_dir: Path) -> Taxonomy:
 def _topic(entry: Entry, topics: list[Topic]) -> Topic:
     topic_id = entry.text("id")
     if not ID_PATTERN.fullmatch(topic_id):
-        raise entry.error("id", f"id {topic_id!r} must be lower-case letters, digits and dashes (at most 64)", hint="it names a web page")
+        raise entry.error("id", f"id {topic_id[:70]!r} must be lower-case letters, digits and dashes (at most 64)", hint="it names a web page")
     entry.what = f"topic {topic_id!r}"
     entry.only(TOPIC_KEYS)
     if any(t.topic_id == topic_id for t in topics):

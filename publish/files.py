@@ -60,9 +60,12 @@ def read_inside(path: Path, limit: int, root: Path | None = None) -> bytes:
 
 
 def _unopened(path: Path, real: Path, err: OSError) -> InputError:
-    """Why a file could not be opened: a socket (which open refuses) is named as one."""
+    """Why a file could not be opened: a socket (which open refuses) is named as one, and so is a
+    link that leads back to itself (realpath leaves a loop where it is)."""
     if err.errno == errno.ENXIO and stat.S_ISSOCK(os.stat(real).st_mode):
         return _not_regular(path, "a socket")
+    if err.errno == errno.ELOOP:
+        return InputError(path, "is a link that leads back to itself", hint="replace the link with the file it should name")
     return InputError(path, f"cannot read: {err.strerror}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import re
 import tomllib
@@ -113,6 +114,7 @@ class Span:
     keys: dict[str, int] = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=4)  # a manifest's [dataset], [[groups]], [[actors]] and [[documents]] are found in one scan
 def toml_spans(text: str) -> dict[tuple[str, ...], list[Span]]:
     """Every table of a (valid) TOML text by its key path: `[t]`, each `[[t]]` and each inline table
     of `t = [{...}, {...}]`, with the line of each of its own keys. Comments, spacing and quoting do
@@ -395,6 +397,8 @@ def check_header(path: Path, header: list[str], columns: tuple[str, ...], line: 
     """
     seen: dict[str, int] = {}
     for number, name in enumerate(header, 1):
+        if not name.strip():
+            raise InputError(path, f"column {number} of the header has no name", line=line, hint="remove the empty column (a spreadsheet may add one)")
         if name in seen:
             message = f"the header names the column {name[:60]!r} twice (columns {seen[name]} and {number})"
             raise InputError(path, message, line=line, hint="give each column one name")
