@@ -37,6 +37,7 @@ class InputError(Exception):
     hint: str = ""
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        path = str(self.path).replace("\n", "\\x0a")  # a folder's name never starts a line of its own
+        where = f"{path}:{self.line}" if self.line else path
         text = f"{where}: {self.message}"
         return printable(f"{text}\n  hint: {self.hint}" if self.hint else text)

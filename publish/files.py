@@ -2,6 +2,8 @@
 byte is read. Every input passes through `read_inside`, so no link, FIFO or device reaches a parser.
 
 The limits below are documented, with what they were measured against, in docs/limits.md.
+`O_NOFOLLOW` refuses a link that is put in place of the resolved path between the check and the open;
+a hard link is the file itself and is read.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ MIB = 2**20
 # largest real text and above the 50 MB text the probe of issue 24 treats as a legal (slow) input.
 MAX_TEXT_BYTES = 64 * MIB
 # An editor's file: the manifest, topics.toml, the editorial CSVs, the changelog, the hand labels.
-# Measured: the largest is tests/data/pair_labels.csv at 289 KB (the manifest 4.7 KB, topics.toml 14 KB);
-# 16 MiB is 55 times that, and a manifest of 16 MiB holds some 80,000 documents.
+# Measured: the largest was the hand labels' pair_labels.csv, 289 KB while all labels were one file
+# (the manifest 4.7 KB, topics.toml 14 KB); 16 MiB is 55 times that and holds some 80,000 documents.
 MAX_EDITOR_BYTES = 16 * MIB
 # A table of a data package that `diff` reads. Measured: the committed package's largest table,
 # pledge_sources.csv, is 167 KB for 171 KB of texts (about one byte per byte of text); 256 MiB holds the

@@ -130,6 +130,35 @@ def test_a_file_larger_than_its_limit_is_refused_before_it_is_read(capsys, seeds
     )  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def real_build(tmp_path_factory) -> tuple[Path, Path]:
+    """The seeds built once (no booklet): outputs a failing build must leave byte for byte as they are."""
+    from publish.build import Paths, StageLog, build
+    from tests.conftest import SEEDS
+
+    root = tmp_path_factory.mktemp("real")
+    build(Paths(seeds=SEEDS, package=root / "datapackage", out=root / "build", report=False), StageLog(echo=lambda line: None))
+    return root / "datapackage", root / "build"
+
+
+@pytest.mark.parametrize(
+    ("break_seeds", "expected"),
+    [
+        (lambda seeds, secret: _link(seeds / "CHANGELOG.md", secret), r"CHANGELOG.md: is a link to a file outside the folder"),
+        (lambda seeds, secret: _link(seeds / "relations.csv", "/etc/passwd"), r"relations.csv: is a link to a file outside the folder"),
+        (lambda seeds, secret: ((seeds / MANIFEST).unlink(), os.mkfifo(seeds / MANIFEST)), r"sources.toml: is a named pipe \(FIFO\)"),
+    ],
+    ids=["p18-changelog", "p20-relations", "m14-fifo"],
+)
+def test_a_refused_read_leaves_a_real_build_byte_identical(capsys, seeds, secret, real_build, deadline, break_seeds, expected):
+    """As above with the stand-ins, here with the outputs of a real build (the package, its zip and the workbook)."""
+    break_seeds(seeds, secret)
+    before = _snapshot(*real_build)
+    assert len(before) > 10
+    build_fails(capsys, seeds, real_build, expected)
+    assert _snapshot(*real_build) == before
+
+
 # ---- tracebacks --------------------------------------------------------------------------------------
 
 
@@ -189,11 +218,11 @@ def hostile_build(tmp_path_factory) -> tuple[Path, str]:
     path = seeds / AP_WEB
     path.write_text(path.read_text(encoding="utf-8").replace("Tilby kommunalt", "Tilby\uffff kommunalt\ufffe"), encoding="utf-8")
     _unpin(seeds, AP_WEB)
-    labels = base / "tests" / "data"
-    labels.mkdir(parents=True)
-    (labels / "topic_labels.csv").write_text(
-        "dataset,pledge_id,topic_id,text,labeller,note\nbaerum-lofter,ap-0000000000,bolig,Falsk\u202eknet tekst,x,\n", encoding="utf-8"
-    )
+    row = "baerum-lofter,ap-0000000000,bolig,Falsk\u202eknet tekst,x,\n"  # a label naming a pledge the dataset does not hold
+    for labels in (seeds / "labels", base / "tests" / "data"):  # the labels' folder: in the seeds, or (before) beside them
+        labels.mkdir(parents=True, exist_ok=True)
+        path = labels / "topic_labels.csv"
+        path.write_text((path.read_text(encoding="utf-8") if path.exists() else "dataset,pledge_id,topic_id,text,labeller,note\n") + row, encoding="utf-8")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         status = cli.main(["build", "--seeds", str(seeds), "--package", str(base / "dp"), "--out", str(base / "out"), "--no-report"])
@@ -222,7 +251,7 @@ def test_i8b_a_control_character_in_the_seeds_folder_name_is_escaped_in_the_work
 def test_i8a_build_lines_print_no_control_or_bidi_character(hostile_build):
     _, printed = hostile_build
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", printed)
-    assert "warning: 1 hand labels in " in printed
+    assert re.search(r"warning: \d+ hand labels in ", printed)
     assert "  topic_labels.csv: pledge ap-0000000000 ('Falsk\\u202eknet tekst')" in printed
 
 
@@ -318,3 +347,11 @@ def test_c12_diff_checks_the_header_the_same_way(capsys, version):
     column = columns.index("text") + 1
     expected = f"pledges.csv:1: the header names the column 'text' twice (columns {column} and {len(columns) + 1})"
     assert expected in capsys.readouterr().err
+
+
+def test_a_newline_in_a_folder_name_starts_no_line_of_its_own(capsys, tmp_path):
+    """A seeds folder named to print a fake line: its name is escaped, the message stays one line."""
+    seeds = tmp_path / "seeds\nerror: alt i orden"
+    seeds.mkdir()
+    assert cli.main(["build", "--seeds", str(seeds), "--package", str(tmp_path / "dp"), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path}/seeds\\x0aerror: alt i orden/sources.toml: file not found\n"
