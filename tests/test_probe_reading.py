@@ -24,9 +24,9 @@ import pytest
 from publish import classify, cli, evaluate, relate, sources
 from publish.errors import InputError
 
-# `previous` (stand-in outputs) and `version` (a package to break) are test_bad_input's fixtures.
+# `version` (a package to break) is test_bad_input's fixture; `previous` (earlier outputs) is conftest's.
 from tests.conftest import SEEDS
-from tests.test_bad_input import AP_WEB, DIFF_V1, MANIFEST, _line_of, _snapshot, _unpin, _untouched, previous, version  # noqa: F401
+from tests.test_bad_input import AP_WEB, DIFF_V1, MANIFEST, _line_of, _snapshot, _unpin, _untouched, version  # noqa: F401
 
 OVERRIDES = "topic_overrides.csv"
 HEADER = b"pledge_id,topic_id,reason\n"
@@ -293,7 +293,8 @@ def _pledges() -> pl.DataFrame:
     return pl.DataFrame({"pledge_id": ["ap-1", "r-1"], "actor_id": ["ap", "r"], "text": ["Bygge flere boliger.", "Bygge færre veier."]})
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+# A case that runs `publish build` is marked `build` (the quick unit tests: pytest -m "not build").
+@pytest.mark.parametrize("case", [pytest.param(c, marks=[pytest.mark.build] if c.run == "build" else []) for c in CASES], ids=[c.name for c in CASES])
 def test_probe(case: Case, tmp_path, capsys, previous, version, deadline):
     if case.run == "diff":
         folder = version

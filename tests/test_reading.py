@@ -15,9 +15,9 @@ import pytest
 
 from publish import cli
 
-# The fixtures `previous` (stand-in outputs a failed build must leave alone) and `version` (a package to
-# break) are test_bad_input's, imported to be used as parameters (hence F401/F811 here).
-from tests.test_bad_input import AP_WEB, DIFF_V1, MANIFEST, _edit, _line_of, _snapshot, _unpin, _untouched, previous, version  # noqa: F401
+# The fixture `version` (a package to break) is test_bad_input's, imported to be used as a parameter
+# (hence F401/F811 here); `previous` (outputs of an earlier build) is conftest's.
+from tests.test_bad_input import AP_WEB, DIFF_V1, MANIFEST, _edit, _line_of, _snapshot, _unpin, _untouched, version  # noqa: F401
 
 SECRET = "Hemmelig linje: passordet er 1234"
 
@@ -64,6 +64,7 @@ def secret(tmp_path: Path) -> Path:
 # ---- links stay inside ----------------------------------------------------------------------------
 
 
+@pytest.mark.build  # runs `publish build` in-process
 def test_p18_a_changelog_linked_out_of_the_seeds_is_refused(capsys, seeds, previous, secret):
     _link(seeds / "CHANGELOG.md", secret)
     message = build_fails(
@@ -76,6 +77,7 @@ def test_p18_a_changelog_linked_out_of_the_seeds_is_refused(capsys, seeds, previ
 
 @pytest.mark.parametrize("name", ["topic_overrides.csv", "relations.csv"])
 @pytest.mark.parametrize("target", ["/etc/passwd", "secret"])
+@pytest.mark.build  # runs `publish build` in-process
 def test_p19_p20_an_editorial_csv_linked_out_is_refused_and_not_echoed(capsys, seeds, previous, secret, name, target):
     _link(seeds / name, secret if target == "secret" else target)
     message = build_fails(capsys, seeds, previous, rf"^error: \S*seeds/{name}: is a link to a file outside the folder \S*seeds\n  hint: ")
@@ -93,6 +95,7 @@ def test_d07_diff_refuses_a_pledges_csv_linked_out_of_the_package(capsys, versio
     assert SECRET not in captured.err
 
 
+@pytest.mark.build  # runs `publish build` in-process
 def test_m14_a_fifo_as_the_manifest_fails_at_once(capsys, seeds, previous, deadline):
     (seeds / MANIFEST).unlink()
     os.mkfifo(seeds / MANIFEST)
@@ -100,6 +103,7 @@ def test_m14_a_fifo_as_the_manifest_fails_at_once(capsys, seeds, previous, deadl
 
 
 @pytest.mark.parametrize("name", [MANIFEST, "topic_overrides.csv"])
+@pytest.mark.build  # runs `publish build` in-process
 def test_m15_a_link_to_dev_zero_fails_at_once_in_little_memory(capsys, seeds, previous, deadline, name):
     _link(seeds / name, "/dev/zero")
     tracemalloc.start()
@@ -121,6 +125,7 @@ def test_a_device_is_not_read_even_inside_its_folder():
     assert str(raised.value) == "/dev/zero: is a character device, not a regular file\n  hint: give a file saved on disk"
 
 
+@pytest.mark.build  # runs `publish build` in-process
 def test_a_file_larger_than_its_limit_is_refused_before_it_is_read(capsys, seeds, previous):
     with (seeds / MANIFEST).open("r+b") as handle:
         handle.truncate(16 * 2**20 + 1)  # sparse: nothing is written, the size is what is checked
@@ -150,6 +155,7 @@ def real_build(tmp_path_factory) -> tuple[Path, Path]:
     ],
     ids=["p18-changelog", "p20-relations", "m14-fifo"],
 )
+@pytest.mark.build  # runs `publish build` in-process
 def test_a_refused_read_leaves_a_real_build_byte_identical(capsys, seeds, secret, real_build, deadline, break_seeds, expected):
     """As above with the stand-ins, here with the outputs of a real build (the package, its zip and the workbook)."""
     break_seeds(seeds, secret)
@@ -167,6 +173,7 @@ def test_a_refused_read_leaves_a_real_build_byte_identical(capsys, seeds, secret
     [("[" * 500 + "]" * 500, "array"), ("{a = " * 500 + "1" + "}" * 500, "inline-table")],
     ids=["m13-array", "m13b-inline-table"],
 )
+@pytest.mark.build  # runs `publish build` in-process
 def test_m13_toml_nested_deeper_than_the_bound(capsys, seeds, previous, value, kind):
     _edit(seeds / MANIFEST, "\n[dataset]\n", f"\nnested = {value}\n\n[dataset]\n")
     line = _line_of(seeds / MANIFEST, "nested = ")
@@ -176,6 +183,7 @@ def test_m13_toml_nested_deeper_than_the_bound(capsys, seeds, previous, value, k
     )  # fmt: skip
 
 
+@pytest.mark.build  # runs `publish build` in-process
 def test_m16_an_encoding_that_is_not_a_text_encoding(capsys, seeds, previous):
     path = seeds / AP_WEB
     path.write_bytes(path.read_bytes().replace(b"Tilby kommunalt", b"Tilby \\ud800 kommunalt"))
@@ -230,6 +238,7 @@ def hostile_build(tmp_path_factory) -> tuple[Path, str]:
     return base, printed.getvalue()
 
 
+@pytest.mark.build  # runs `publish build` in-process
 def test_t17_characters_a_worksheet_cannot_hold_are_escaped(hostile_build):
     from openpyxl import load_workbook
 
@@ -239,6 +248,7 @@ def test_t17_characters_a_worksheet_cannot_hold_are_escaped(hostile_build):
     assert "Tilby\\uffff kommunalt\\ufffe ansatte trygge jobber og konkurransedyktig lønn." in texts
 
 
+@pytest.mark.build  # runs `publish build` in-process
 def test_i8b_a_control_character_in_the_seeds_folder_name_is_escaped_in_the_workbook(hostile_build):
     from openpyxl import load_workbook
 
@@ -248,6 +258,7 @@ def test_i8b_a_control_character_in_the_seeds_folder_name_is_escaped_in_the_work
     assert "seeds\\x1b]0;tittel\\x07/texts/ap-web-arbeid.txt" in cells
 
 
+@pytest.mark.build  # runs `publish build` in-process
 def test_i8a_build_lines_print_no_control_or_bidi_character(hostile_build):
     _, printed = hostile_build
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", printed)
@@ -283,6 +294,7 @@ def test_every_error_line_is_escaped(capsys):
     ],
     ids=["i7e-homepage", "i7e-license-path", "i7e-url", "file-url", "no-host"],
 )
+@pytest.mark.build  # runs `publish build` in-process
 def test_i7e_addresses_are_http_or_https(capsys, seeds, previous, old, new, key):
     text = (seeds / MANIFEST).read_text(encoding="utf-8")
     if key == "url":  # the document's own url = "" comes first
@@ -306,6 +318,7 @@ def test_i7e_release_files_are_addressed_beside_the_homepage(seeds, tmp_path):
 # ---- C12: one header check for every CSV read --------------------------------------------------------
 
 
+@pytest.mark.build  # runs `publish build` in-process
 def test_c12_a_column_named_twice_in_an_editorial_csv(capsys, seeds, previous):
     path = seeds / "topic_overrides.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("pledge_id,topic_id,reason", "pledge_id,topic_id,topic_id", 1), encoding="utf-8")
