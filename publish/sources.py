@@ -12,11 +12,12 @@ from urllib.parse import urlsplit
 
 from publish.errors import InputError
 from publish.files import MAX_TEXT_BYTES, read_inside
-from publish.inputs import Entry, entries, read_toml, table
+from publish.inputs import Entry, entries, read_text, read_toml, table
 from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LINE_NUMBER_POSITIONS, MANIFEST_LAYOUTS
 from publish.text import CONTROL_CHARACTERS
 
 MANIFEST_NAME = "sources.toml"
+CHANGELOG_NAME = "CHANGELOG.md"
 # Ids and the dataset name become file names (pages, release files): this pattern is the only one allowed.
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
@@ -125,6 +126,7 @@ class Corpus:
     documents: tuple[Document, ...]
     seeds_dir: Path = field(default=Path("seeds"))
     groups: tuple[Group, ...] = ()
+    changelog: str | None = None  # CHANGELOG.md of the seeds, copied into the package; None when there is none
 
     def actors_of(self, group_id: str) -> tuple[Actor, ...]:
         return tuple(a for a in self.actors if a.group == group_id)
@@ -207,7 +209,14 @@ def load_corpus(seeds_dir: Path) -> Corpus:
     actors = _actors(actor_entries, manifest_path, {g.group_id for g in groups} if groups else None)
     groups = _check_groups(groups, group_entries, actors) if groups else _derived_groups(dataset, actors)
     documents = _documents(entries(data, manifest_text, manifest_path, "documents", "document"), {a.actor_id for a in actors}, seeds_dir)
-    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups)
+    changelog = _changelog(seeds_dir / CHANGELOG_NAME, seeds_dir)
+    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups, changelog=changelog)
+
+
+def _changelog(path: Path, seeds_dir: Path) -> str | None:
+    """The changelog, read with the manifest so that a bad one (a link out, a control character) stops
+    the build before any work; a link that leads nowhere is named, not skipped."""
+    return read_text(path, seeds_dir) if path.exists() or path.is_symlink() else None
 
 
 def _id(entry: Entry, key: str = "id") -> str:
