@@ -18,7 +18,7 @@ from typing import TypeVar
 import polars as pl
 
 from publish import classify, evaluate, extract, impose, outputs, package, relate, release, schema, sources, tables
-from publish.errors import InputError
+from publish.errors import InputError, printable
 from publish.helper import Helper, Job
 from publish.outputs import Publication
 
@@ -66,7 +66,8 @@ class Paths:
 class StageLog:
     """Runs stages, timing each, and prints one line per stage with what it produced."""
 
-    echo: Callable[[str], None] = lambda line: print(line, flush=True)  # noqa: E731 - progress shows as it happens
+    # Progress shows as it happens; a line names seeds paths and pledges, so it is escaped (errors.printable).
+    echo: Callable[[str], None] = lambda line: print(printable(line), flush=True)  # noqa: E731
     timings: dict[str, float] = field(default_factory=dict)
 
     def run(self, name: str, func: Callable[[], T], describe: Callable[[T], str] = lambda _: "") -> T:

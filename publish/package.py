@@ -15,7 +15,6 @@ import polars as pl
 
 from publish import schema
 from publish.errors import InputError
-from publish.inputs import read_text
 from publish.outputs import MARKER
 from publish.sources import Corpus
 
@@ -155,9 +154,8 @@ def write_package(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[
     package = descriptor(corpus, tables, data_dir)
     (out_dir / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / "README.md").write_text(package_readme(corpus, frames, tables), encoding="utf-8")
-    changelog = corpus.seeds_dir / "CHANGELOG.md"
-    if changelog.exists():
-        (out_dir / "CHANGELOG.md").write_bytes(read_text(changelog).encode("utf-8"))
+    if corpus.changelog is not None:  # read and checked with the manifest (sources.load_corpus)
+        (out_dir / "CHANGELOG.md").write_bytes(corpus.changelog.encode("utf-8"))
 
 
 def write_zip(package_dir: Path, zip_path: Path) -> None:
