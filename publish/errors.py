@@ -7,17 +7,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Characters a terminal acts on instead of showing: C0 and C1 controls, DEL, and the bidirectional
-# overrides that reorder what follows them. The line break is kept (messages have hint lines).
+# overrides that reorder what follows them. The line break is kept (messages have hint lines) unless
+# the text must stay on one line (a line of `diff`, where a text's newline would forge the next line).
 _UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def printable(text: str) -> str:
-    """Text safe to print on a terminal: every control character shown as an escape, never obeyed.
+def printable(text: str, *, one_line: bool = False) -> str:
+    """Text safe to print on a terminal: every control character shown as an escape, never obeyed;
+    with `one_line` the line breaks too (and Unicode's line and paragraph separators).
 
     >>> printable("Bolig\\x1b[2J\\x07 og\\ttomter\\n  hint: x")
     'Bolig\\\\x1b[2J\\\\x07 og\\\\x09tomter\\n  hint: x'
+    >>> printable("Bolig\\n  + falsk  [ap-1]", one_line=True)
+    'Bolig\\\\x0a  + falsk  [ap-1]'
     """
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    pattern = _UNPRINTABLE_LINE if one_line else _UNPRINTABLE
+    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass
