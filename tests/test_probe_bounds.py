@@ -323,3 +323,81 @@ def test_d03_a_rewording_is_found_in_a_section_of_thousands(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("1000 added, 1000 removed, 1 changed\n")
     assert "  ~ Åpne Kolsåstoppen for turgåere om vinteren.\n    → Åpne Kolsåstoppen for alle turgåere om vinteren.  [ap-x → ap-y]\n" in result.stdout
+
+
+# ---- legal input stays right --------------------------------------------------------------------------------
+
+AP_WEB = "texts/ap-web-arbeid.txt"
+FIRST_BULLET = " • Tilby kommunalt ansatte trygge jobber og konkurransedyktig lønn.\n"
+
+
+def _tables_with(tmp_path: Path, bullets: list[str]) -> dict:
+    """The tables of a copy of the seeds whose Ap web page has `bullets` (raw lines) after its first bullet."""
+    from publish.extract import extract
+    from publish.sources import load_corpus
+    from publish.tables import build_tables
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds)
+    text = (seeds / AP_WEB).read_text(encoding="utf-8")
+    assert FIRST_BULLET in text
+    (seeds / AP_WEB).write_text(text.replace(FIRST_BULLET, FIRST_BULLET + "".join(bullets), 1), encoding="utf-8")
+    manifest = (seeds / "sources.toml").read_text(encoding="utf-8")
+    entry = manifest.index(f'file = "{AP_WEB}"')
+    start = manifest.index("sha256 = ", entry)
+    (seeds / "sources.toml").write_text(manifest[:start] + manifest[manifest.index("\n", start) + 1 :], encoding="utf-8")
+    corpus = load_corpus(seeds)
+    return build_tables(corpus, {d.document_id: extract(d) for d in corpus.documents})
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Bygge 100 nye omsorgsboliger for eldre i kommunen.", "Bygge 1000 nye omsorgsboliger for eldre i kommunen."),
+        ("Ferdigstille den nye svømmehallen innen 2026.", "Ferdigstille den nye svømmehallen innen 2028."),
+        ("Åpne den nye svømmehallen for alle publikummere.", "Åpne den nye svømmehallen for alle publikummere i mai."),
+        (
+            "Gjøre Griniveien tryggere for myke trafikanter ved å redusere hastighet og gjennomkjøring.",
+            "Gjøre Griniveien og Ringeriksveien tryggere for myke trafikanter ved å redusere hastighet og gjennomkjøring.",
+        ),
+        ("Bygge flere bomstasjoner på kommunale veier.", "Bygge ikke flere bomstasjoner på kommunale veier."),
+    ],
+    ids=["x01-number", "year", "month", "street-name", "negation"],
+)
+def test_x01_pledges_that_differ_in_a_number_a_date_a_name_or_a_negation_stay_two(tmp_path, first, second):
+    from rapidfuzz import fuzz
+
+    from publish.text import content_stems, normalise
+
+    # alike enough to have merged before: the ratio, and the shorter's content words all in the longer
+    assert fuzz.ratio(normalise(first), normalise(second)) >= 85
+    assert min(content_stems(first), content_stems(second), key=len) <= max(content_stems(first), content_stems(second), key=len)
+    pledges = _tables_with(tmp_path, [f" • {first}\n", f" • {second}\n"])["pledges"]
+    assert pledges.filter(pledges["text"].is_in([first, second])).height == 2
+
+
+def test_x01_the_same_pledge_reworded_still_merges(tmp_path):
+    """The rule keeps the merges it should: a rewording with the same number and the actor's own place."""
+    first = "Bygge 100 nye omsorgsboliger for eldre."
+    second = "Bygge 100 nye omsorgsboliger for eldre i Bærum."
+    tables = _tables_with(tmp_path, [f" • {first}\n", f" • {second}\n"])
+    pledges, sources = tables["pledges"], tables["pledge_sources"]
+    assert pledges.filter(pledges["text"].is_in([first, second]))["text"].to_list() == [first]
+    assert sources.filter(sources["text"] == second)["match"].to_list() == ["near"]
+
+
+def test_t16_a_form_feed_inside_a_line_is_a_space(tmp_path):
+    pledges = _tables_with(tmp_path, [" • Gi flere\flærlingplasser i kommunen.\n"])["pledges"]
+    assert "Gi flere lærlingplasser i kommunen." in pledges["text"].to_list()
+    assert not any("flerelærling" in text for text in pledges["text"].to_list())
+
+
+def test_t16_a_form_feed_at_a_line_start_still_opens_a_page(tmp_path):
+    from publish.extract import extract
+    from tests.conftest import fixture_document
+
+    path = tmp_path / "sider.txt"
+    path.write_text("Bolig\n\nVi vil:\n• Bygge flere\fboliger.\n\fSkole\n\nVi vil:\n• Ansette flere lærere.\n", encoding="utf-8")
+    extraction = extract(fixture_document(path, "auto"))
+    assert extraction.layout.pages == 2
+    assert [item.text for item in extraction.items] == ["Bygge flere boliger.", "Ansette flere lærere."]
