@@ -301,8 +301,10 @@ def _context_words(corpus: Corpus) -> dict[str, frozenset[str]]:
     return {a.actor_id: frozenset(normalise(f"{a.name} {places.get(a.group, '')}").split()) for a in corpus.actors}
 
 
-def _assign_pledges(sources: list[_Source], context: dict[str, frozenset[str]]) -> None:
-    """Give each source its pledge id, merging exact and near-identical texts of one actor."""
+def _assign_pledges(sources: list[_Source], context: dict[str, frozenset[str]] | None = None) -> None:
+    """Give each source its pledge id, merging exact and near-identical texts of one actor (`context`:
+    the words of each actor's name and place, `_context_words`)."""
+    context = context or {}
     canon: dict[tuple, _Known] = {}  # (actor, kind, parent id, numbers, months, negations) -> pledges so far
     taken: set[str] = set()
     candidates = [_Candidate(source.text, context.get(source.document.actor_id, frozenset())) for source in sources]
