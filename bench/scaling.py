@@ -12,7 +12,8 @@ The cases (issue #24, with the probe's figures before the fixes):
 - dedup: N bullets of one actor alike but for a number ("Bygge 17 nye omsorgsboliger …", R01: 20,000
   took 32 s);
 - headings: a text of N headings, each over a short paragraph (R03: 40,000 took 28 s to extract);
-- big text: the seeds' texts repeated to N MB, read and extracted (T06: 50 MB took 330 s, 227 in extraction).
+- big text: the seeds' texts repeated to N MB, read and extracted (T06: 50 MB took 330 s, 227 in extraction);
+- long item: one item wrapped over N lines, its text joined (20,000 lines took 45 s, 40,000 162 s).
 """
 
 from __future__ import annotations
@@ -121,11 +122,19 @@ def big_text_case(megabytes: int) -> Callable[[], object]:
     return lambda: extract.extract(_document(text))
 
 
+def long_item_case(n: int) -> Callable[[], object]:
+    """One bullet whose text wraps over N lines, each ending in a split word: joined into one text."""
+    lines = ["Vi vil:", "", "• Bygge"] + ["flere skoler og barnehager i hele kommunen, og styrke tilbu-", "det"] * (n // 2)
+    extraction = extract.extract(_document("\n".join(lines) + "\n"))
+    return lambda: [item.text for item in extraction.items]
+
+
 CASES: dict[str, tuple[Callable[[int], Callable[[], object]], int, str]] = {
     "diff": (diff_case, 5_000, "removed and added pledges each"),
     "dedup": (dedup_case, 5_000, "bullets"),
     "headings": (headings_case, 10_000, "headings"),
     "big-text": (big_text_case, 5, "MB of text"),
+    "long-item": (long_item_case, 20_000, "lines of one item"),
 }
 
 

@@ -73,33 +73,37 @@ def join_lines(parts: list[str]) -> str:
     >>> join_lines(["for LHBTI+-", "personer og brenning/", "skjending i tråd med 1,5-", "gradersmålet"])
     'for LHBTI+-personer og brenning/skjending i tråd med 1,5-gradersmålet'
     """
-    text = ""
+    pieces: list[str] = []  # joined once at the end: adding to one growing string copied it every line
+    end = ""  # the last characters of the text so far: every rule here looks at its last two at most
     for raw in parts:
         part = raw.strip()
-        if not text:
-            text = part
-        elif _split_word(text, part):
-            text = text[:-1] + part
-        elif text.endswith("/") or (text.endswith("-") and not text[-2:-1].isalpha() and part[:1].islower() and not _conjunction(part)):
-            text = text + part  # "brenning/" + "skjending", "LHBTI+-" + "personer", "1,5-" + "gradersmålet"
-        elif text.endswith("-") and text[-2:-1].isalpha() and part[:1].isalpha():
+        cut, glue = False, " "
+        if not end:
+            glue = ""
+        elif _split_word(end, part):
+            cut, glue = True, ""
+        elif end.endswith("/") or (end.endswith("-") and not end[-2:-1].isalpha() and part[:1].islower() and not _conjunction(part)):
+            glue = ""  # "brenning/" + "skjending", "LHBTI+-" + "personer", "1,5-" + "gradersmålet"
+        elif end.endswith("-") and end[-2:-1].isalpha() and part[:1].isalpha():
             glue = " " if part.split(" ", 1)[0] in _CONJUNCTIONS else ""
-            text = text + glue + part
-        else:
-            text = text + " " + part
-    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text).strip())
+        if cut:
+            pieces[-1] = pieces[-1][:-1]  # the hyphen, the text's last character (no piece is empty)
+        if glue + part:
+            pieces.append(glue + part)
+        end = ((end[:-1] if cut else end) + glue + part)[-8:]
+    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", "".join(pieces)).strip())
 
 
 def _conjunction(part: str) -> bool:
     return part.split(" ", 1)[0] in _CONJUNCTIONS
 
 
-def _split_word(text: str, following: str) -> bool:
-    """True where a lower-case word was split by a hyphen at the line end."""
-    if not (text.endswith("-") and following[:1].islower()):
+def _split_word(end: str, following: str) -> bool:
+    """True where a lower-case word was split by a hyphen at the line end (`end`: the text's last characters)."""
+    if not (end.endswith("-") and following[:1].islower()):
         return False
-    before = text[:-1].rsplit(" ", 1)[-1]
-    if not before or not before[-1].isalpha() or before[-1].isupper():
+    before = end[-2:-1]  # the character before the hyphen: a lower-case letter of the same word
+    if not before.isalpha() or before.isupper():
         return False
     return following.split(" ", 1)[0] not in _CONJUNCTIONS
 
