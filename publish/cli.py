@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    from publish.errors import printable
+
+    print(printable(f"error: {message}"), file=sys.stderr)  # every terminal line is escaped in one way
     return 2
 
 

@@ -132,12 +132,12 @@ def load_editorial(seeds_dir: Path, pledges: pl.DataFrame) -> list[EditorialRela
     silently wins), and joins pledges of two different actors, as automatic relations do.
     """
     path = seeds_dir / RELATIONS_NAME
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a link that leads nowhere is named, not skipped
         return []
     resolver = _TextResolver(pledges)
     rows: list[EditorialRelation] = []
     lines: dict[tuple[str, str], int] = {}
-    for row in read_csv(path, ("pledge_a", "pledge_b", "relation", "note")):
+    for row in read_csv(path, ("pledge_a", "pledge_b", "relation", "note"), seeds_dir):
         relation, line = row.values["relation"], row.line
         if relation not in (*schema.RELATION_KINDS, "remove"):
             raise InputError(path, f"unknown relation kind {relation!r}", line=line, hint="use agree, similar, disagree or remove")
