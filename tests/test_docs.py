@@ -24,7 +24,7 @@ DATA = ROOT / "datapackage" / "data"
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # Pages other sessions write on their own branches (issues #21-#24); docs/README.md links them already.
 # Remove a name here once its page is merged.
-PAGES_IN_PROGRESS = {"limits.md", "bounds.md", "inputs.md", "review.md", "booklets.md", "evaluation-trust.md"}
+PAGES_IN_PROGRESS = {"bounds.md", "inputs.md", "review.md", "booklets.md", "evaluation-trust.md"}
 
 
 def test_the_column_tables_in_datasett_md_are_what_the_schema_gives():
@@ -202,6 +202,7 @@ def _toml_block(page: str) -> str:
     return re.search(r"```toml\n(.*?)```", (ROOT / page).read_text(encoding="utf-8"), flags=re.S).group(1)
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("page", ["README.md", "docs/adding.md"])
 def test_the_example_document_entry_builds_as_it_stands(page: str, seeds: Path, tmp_path: Path):
     """The entry the README and adding.md show, pasted into the seeds with a text and its actor, is read
@@ -217,3 +218,9 @@ def test_the_example_document_entry_builds_as_it_stands(page: str, seeds: Path, 
     assert (document["actor_id"], document["layout"]) == ("sv", "auto")
     texts = frames["pledges"].filter(pl.col("actor_id") == "sv").sort("line_start")["text"].to_list()
     assert texts == ["Bygge flere kommunale utleieboliger.", "Innføre en tredje boligsektor."]
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in (ROOT / "publish").glob("[!_]*.py")))
+def test_development_md_names_every_module_of_publish(module: str):
+    """The stage table is where a newcomer looks a module up: a new module gets its row."""
+    assert f"`{module}`" in (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
