@@ -57,6 +57,10 @@ class Paths:
     report: bool = True  # False skips the booklet (tests of the data and the workbook need no PDF)
     templates: Path = Path(__file__).resolve().parent.parent / "report_templates"
 
+    def label_folder(self) -> Path:
+        """Where the hand labels are: `labels`, or tests/data beside the seeds."""
+        return self.labels or self.seeds.resolve().parent / "tests" / "data"
+
 
 @dataclass
 class StageLog:
@@ -99,7 +103,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
         with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
             corpus, frames, automatic = _data(paths, log)
-            labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
+            labels = paths.label_folder()
             scores = log.run(
                 "evaluate",
                 lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic, frames["relations"]),
