@@ -230,16 +230,27 @@ def review(
     on_pairs = [pid for pair in pairs for pid in (pair.pledge_id_a, pair.pledge_id_b)]
     read = evaluate.labelled_pledges(label_folder, name)
     pledges = select_pledges(frames["pledge_topics"], overridden, read, on_pairs, rows)
-    log.run("sheet", lambda: _atomically(out, lambda temp: write_sheet(corpus, frames, pairs, pledges, read, temp)), lambda _: str(out))
+    choices = [(t.topic_id, t.label, t.description) for t in taxonomy.topics]  # what an override may name
+    log.run(
+        "sheet", lambda: _atomically(out, lambda temp: write_sheet(corpus, frames, pairs, pledges, read, choices, temp)), lambda _: str(out)
+    )
     by_group: dict[str, int] = {}
     for pair in pairs:
         by_group[pair.group] = by_group.get(pair.group, 0) + 1
     return Written(out, len(pairs), by_group, len(pledges), dict(log.timings))
 
 
-def write_sheet(corpus, frames: dict[str, pl.DataFrame], pairs: list[Pair], pledges: list[str], read: set[str], path: Path) -> None:
+def write_sheet(
+    corpus,
+    frames: dict[str, pl.DataFrame],
+    pairs: list[Pair],
+    pledges: list[str],
+    read: set[str],
+    topics: list[tuple[str, str, str]],
+    path: Path,
+) -> None:
     """The workbook: instructions, the pairs, the chapters (`read`: those with a hand label), and the
-    list of chapters to choose from."""
+    chapters to choose from (`topics`: id, label, description)."""
     from openpyxl import Workbook
 
     from publish.workbook import save_workbook
@@ -251,13 +262,13 @@ def write_sheet(corpus, frames: dict[str, pl.DataFrame], pairs: list[Pair], pled
     _instructions(sheet, corpus, len(pairs), len(pledges))
     _table(workbook.create_sheet(PAIRS_SHEET), PAIR_COLUMNS, [context.pair_row(p) for p in pairs])
     _table(workbook.create_sheet(CHAPTERS_SHEET), CHAPTER_COLUMNS, [context.pledge_row(pid, pid in read) for pid in pledges])
-    _topics_sheet(workbook.create_sheet(TOPICS_SHEET), frames["topics"])
+    _topics_sheet(workbook.create_sheet(TOPICS_SHEET), topics)
     _choices(workbook[PAIRS_SHEET], PAIR_COLUMNS, "relation", f'"{",".join(relate.EDITORIAL_KINDS)}"', len(pairs), "Velg forbindelse")
     _choices(
         workbook[CHAPTERS_SHEET],
         CHAPTER_COLUMNS,
         "topic_id",
-        f"'{TOPICS_SHEET}'!$A$2:$A${frames['topics'].height + 1}",
+        f"'{TOPICS_SHEET}'!$A$2:$A${len(topics) + 1}",
         len(pledges),
         "Velg kapittel",
     )
@@ -395,14 +406,13 @@ def _choices(sheet, columns: tuple[Column, ...], name: str, formula: str, rows: 
     sheet.add_data_validation(validation)
 
 
-def _topics_sheet(sheet, topics: pl.DataFrame) -> None:
+def _topics_sheet(sheet, topics: list[tuple[str, str, str]]) -> None:
     columns = (
         Column("topic_id", 22, "Verdien du velger i kolonnen topic_id på arket Kapitler."),
         Column("Kapittel", 34, "Kapittelets tittel i heftet.", wrap=True),
         Column("Beskrivelse", 80, "Hva kapitlet dekker.", wrap=True),
     )
-    rows = topics.sort("order").select("topic_id", "label", "description").rows()
-    _table(sheet, columns, [list(row) for row in rows])
+    _table(sheet, columns, [list(topic) for topic in topics])
 
 
 # ---- applying a filled sheet ---------------------------------------------------------------------
