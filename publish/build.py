@@ -52,14 +52,14 @@ class Paths:
     seeds: Path = Path("seeds")
     package: Path = Path("datapackage")
     out: Path = Path("build")
-    labels: Path | None = None  # hand labels the evaluation is measured against; default: tests/data beside seeds/
+    labels: Path | None = None  # hand labels the evaluation is measured against; default: the seeds' labels/
     paper: str = "a4"  # report.pdf's paper; the imposed booklet is always A5 on A4
     report: bool = True  # False skips the booklet (tests of the data and the workbook need no PDF)
     templates: Path = Path(__file__).resolve().parent.parent / "report_templates"
 
     def label_folder(self) -> Path:
-        """Where the hand labels are: `labels`, or tests/data beside the seeds."""
-        return self.labels or self.seeds.resolve().parent / "tests" / "data"
+        """Where the hand labels are: `labels`, or the seeds' own (a dataset is measured on its own labels)."""
+        return self.labels or self.seeds / evaluate.LABELS_FOLDER
 
 
 @dataclass

@@ -14,9 +14,7 @@ from publish import review
 from publish.build import Paths, StageLog, _data
 from publish.cli import main
 from publish.errors import InputError
-from tests.conftest import ROOT
 
-LABELS = ROOT / "tests" / "data"
 # Twenty decisions chosen by hand, every kind and the note column's quoting included; the test puts
 # them on the sheet's first twenty rows and checks that exactly these reach the tables (the round
 # trip), not whether each is right about its pair.
@@ -56,7 +54,7 @@ def _column(sheet, header: str) -> int:
 @pytest.fixture
 def sheet(seeds: Path, tmp_path: Path) -> Path:
     path = tmp_path / "gjennomgang.xlsx"
-    review.review(path, seeds, rows=60, labels=LABELS)
+    review.review(path, seeds, rows=60)
     return path
 
 
@@ -240,7 +238,7 @@ def test_the_sheet_is_laid_out_for_an_editor_and_round_trips_its_headers(sheet: 
 
 def test_the_sheet_has_the_same_bytes_twice(seeds: Path, sheet: Path, tmp_path: Path):
     again = tmp_path / "igjen.xlsx"
-    review.review(again, seeds, rows=60, labels=LABELS)
+    review.review(again, seeds, rows=60)
     assert again.read_bytes() == sheet.read_bytes()
 
 
@@ -249,9 +247,9 @@ def test_an_existing_sheet_is_not_overwritten_unless_asked(seeds: Path, sheet: P
     _fill(sheet)
     filled = sheet.read_bytes()
     with pytest.raises(InputError, match="may hold decisions not yet applied"):
-        review.review(sheet, seeds, rows=60, labels=LABELS)
+        review.review(sheet, seeds, rows=60)
     assert sheet.read_bytes() == filled
-    review.review(sheet, seeds, rows=60, labels=LABELS, replace=True)
+    review.review(sheet, seeds, rows=60, replace=True)
     assert sheet.read_bytes() == before
 
 
