@@ -52,13 +52,15 @@ CHOSEN_BY = {
 @dataclass(frozen=True)
 class Column:
     """One column of a review sheet: what its header says, how wide it is, and what it means (a
-    note on the header cell). `name` is the editorial file's column the values go to, if any."""
+    note on the header cell). `name` is the editorial file's column the values go to, if any;
+    `editable` marks the cells an editor fills in."""
 
     header: str
     width: int
     description: str
     name: str | None = None
     wrap: bool = False
+    editable: bool = False
 
 
 PAIR_COLUMNS = (
@@ -72,8 +74,9 @@ PAIR_COLUMNS = (
         "Din vurdering: agree = vil det samme, similar = samme sak, ulike tiltak, disagree = motsatt standpunkt, "
         "remove = ingen forbindelse (vises ikke). Tom = ingen endring.",
         name="relation",
+        editable=True,
     ),
-    Column("note", 30, "Kort begrunnelse (valgfritt); står som merknad i datasettet.", name="note", wrap=True),
+    Column("note", 30, "Kort begrunnelse (valgfritt); står som merknad i datasettet.", name="note", wrap=True, editable=True),
     Column("Vises nå", 13, "Hva heftet viser i dag: = enige, ~ samme sak, ≠ uenige, eller ingenting."),
     Column("Sannsynlighet", 13, "Hvor sannsynlig metoden mener paret henger sammen, 0–1."),
     Column("Håndlest", 10, "ja: paret er lest og merket for å måle metoden (ikke det samme som et redaksjonelt valg)."),
@@ -90,10 +93,25 @@ CHAPTER_COLUMNS = (
     Column("Kapittel nå", 24, "Kapitlet løftet står i i dag.", wrap=True),
     Column("Valgt ved", 13, "Hva som avgjorde kapitlet: overskrift, nøkkelord, punktet over eller ingen treff."),
     Column("Håndlest", 10, "ja: kapitlet er lest og merket for å måle metoden."),
-    Column("topic_id", 18, "Nytt kapittel (se arket Kapittelliste). Tom = ingen endring.", name="topic_id"),
-    Column("reason", 30, "Kort begrunnelse (valgfritt).", name="reason", wrap=True),
+    Column("topic_id", 18, "Nytt kapittel (se arket Kapittelliste). Tom = ingen endring.", name="topic_id", editable=True),
+    Column("reason", 30, "Kort begrunnelse (valgfritt).", name="reason", wrap=True, editable=True),
     Column("pledge_id", 15, "Løftets ID. Ikke endre.", name="pledge_id"),
 )
+
+
+def columns_markdown() -> str:
+    """The sheets' columns as the Markdown tables docs/review.md shows (a test keeps them the same)."""
+    lines = []
+    for sheet, columns, file in (
+        (PAIRS_SHEET, PAIR_COLUMNS, relate.RELATIONS_NAME),
+        (CHAPTERS_SHEET, CHAPTER_COLUMNS, classify.OVERRIDES_NAME),
+    ):
+        lines += [f"Arket **{sheet}**:", "", "| kolonne | du fyller ut | føres inn i | hva den sier |", "|---|---|---|---|"]
+        for column in columns:
+            goes_to = f"{file}, kolonnen `{column.name}`" if column.name else ""
+            lines.append(f"| `{column.header}` | {'ja' if column.editable else ''} | {goes_to} | {column.description} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 # ---- which pairs and pledges ---------------------------------------------------------------------
@@ -379,7 +397,7 @@ def _table(sheet, columns: tuple[Column, ...], rows: list[list]) -> None:
             cell = sheet.cell(r, c)
             write_text(cell, value)
             cell.alignment = wrap if column.wrap else top
-            if column.name and column.name not in ("pledge_a", "pledge_b", "pledge_id"):
+            if column.editable:
                 cell.fill = editable_fill
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows)) + 1}"

@@ -288,3 +288,9 @@ def test_a_failed_rename_puts_the_first_file_back(seeds: Path, sheet: Path, monk
         review.apply(sheet, seeds)
     assert _digest(seeds) == digest
     assert sorted(p.name for p in seeds.iterdir() if p.name.startswith(".")) == []
+
+
+def test_the_editors_guide_shows_the_sheets_columns_as_they_are():
+    """docs/review.md's column tables are written from the columns the sheet is made from."""
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "review.md").read_text(encoding="utf-8")
+    assert review.columns_markdown() in guide
