@@ -184,8 +184,8 @@ def candidate_pairs(
 
 def select_pledges(pledge_topics: pl.DataFrame, overridden: set[str], read: set[str], on_pairs: list[str], limit: int) -> list[str]:
     """The pledges whose chapter is most worth a look, then every other pledge of the pairs sheet, none
-    that an override already places. Most worth a look: those no heading or parent placed (a keyword,
-    the fewest matching first, or none at all), unread before read, at most `limit`."""
+    that an override already places. Most worth a look: those no heading or parent placed (none at
+    all, then a keyword, the weakest score first), unread before read, at most `limit`."""
     weak = pledge_topics.filter(
         pl.col("rank") == 1, pl.col("method").is_in(["fallback", "keyword"]), ~pl.col("pledge_id").is_in(sorted(overridden))
     )
@@ -231,22 +231,11 @@ def review(
     log = log or StageLog(echo=lambda _: None)
     paths = Paths(seeds=seeds, labels=labels, report=False)
     corpus, frames, automatic = _data(paths, log)
-    label_folder = paths.label_folder()
-    name = corpus.dataset.name
-    decided = {(r.pledge_id_a, r.pledge_id_b) for r in relate.load_editorial(seeds, frames["pledges"])}
-    pairs = log.run(
-        "review",
-        lambda: select_pairs(
-            candidate_pairs(name, frames, automatic, decided, evaluate.load_pair_labels(label_folder, name)),
-            relate.load_model().related,
-            rows,
-        ),
-        lambda chosen: f"{len(chosen)} pairs",
-    )
+    pairs = log.run("review", lambda: _pairs(corpus.dataset.name, frames, automatic, paths, rows), lambda chosen: f"{len(chosen)} pairs")
     taxonomy = classify.load_taxonomy(seeds)
     overridden = set(classify.load_overrides(seeds, set(frames["pledges"]["pledge_id"]), taxonomy.ids))
     on_pairs = [pid for pair in pairs for pid in (pair.pledge_id_a, pair.pledge_id_b)]
-    read = evaluate.labelled_pledges(label_folder, name)
+    read = evaluate.labelled_pledges(paths.label_folder(), corpus.dataset.name)
     pledges = select_pledges(frames["pledge_topics"], overridden, read, on_pairs, rows)
     choices = [(t.topic_id, t.label, t.description) for t in taxonomy.topics]  # what an override may name
     log.run(
@@ -256,6 +245,14 @@ def review(
     for pair in pairs:
         by_group[pair.group] = by_group.get(pair.group, 0) + 1
     return Written(out, len(pairs), by_group, len(pledges), dict(log.timings))
+
+
+def _pairs(dataset: str, frames: dict[str, pl.DataFrame], automatic: pl.DataFrame, paths: Paths, rows: int) -> list[Pair]:
+    """The pairs for the sheet: none the editorial file decides, the rest ranked around the print threshold."""
+    decided = {(r.pledge_id_a, r.pledge_id_b) for r in relate.load_editorial(paths.seeds, frames["pledges"])}
+    labels = evaluate.load_pair_labels(paths.label_folder(), dataset)
+    threshold = relate.load_model().related  # the probability from which an automatic relation is printed
+    return select_pairs(candidate_pairs(dataset, frames, automatic, decided, labels), threshold, rows)
 
 
 def write_sheet(

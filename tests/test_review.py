@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -14,6 +17,7 @@ from publish import review
 from publish.build import Paths, StageLog, _data
 from publish.cli import main
 from publish.errors import InputError
+from tests.conftest import ROOT
 
 # Twenty decisions chosen by hand, every kind and the note column's quoting included; the test puts
 # them on the sheet's first twenty rows and checks that exactly these reach the tables (the round
@@ -236,9 +240,13 @@ def test_the_sheet_is_laid_out_for_an_editor_and_round_trips_its_headers(sheet: 
     assert chapters.data_validations.dataValidation[0].formula1.startswith("'Kapittelliste'!$A$2:$A$")
 
 
-def test_the_sheet_has_the_same_bytes_twice(seeds: Path, sheet: Path, tmp_path: Path):
+def test_the_command_writes_the_same_bytes_under_another_hash_seed_and_time_zone(seeds: Path, sheet: Path, tmp_path: Path):
     again = tmp_path / "igjen.xlsx"
-    review.review(again, seeds, rows=60)
+    environment = {**os.environ, "PYTHONHASHSEED": "12345", "TZ": "Pacific/Kiritimati"}
+    command = [sys.executable, "-m", "publish", "review", "--out", str(again), "--seeds", str(seeds), "--rows", "60"]
+    done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith(f"{again}: 60 pairs (baerum 60), ")
     assert again.read_bytes() == sheet.read_bytes()
 
 
