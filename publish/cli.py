@@ -41,10 +41,17 @@ def parser() -> argparse.ArgumentParser:
     )
     review = commands.add_parser("review", help="write the editor's review sheet (--out), or merge a filled one into the seeds (--apply)")
     action = review.add_mutually_exclusive_group(required=True)
-    action.add_argument("--out", type=Path, help="write the sheet of pairs and chapters to review to this .xlsx file")
-    action.add_argument("--apply", type=Path, help="merge the decisions of this filled sheet into relations.csv and topic_overrides.csv")
-    review.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder with sources.toml and the texts (default: seeds)")
-    review.add_argument("--rows", type=int, default=200, help="the most pairs on the sheet (default: 200)")
+    action.add_argument("--out", type=Path, metavar="FILE.xlsx", help="write the sheet of pairs and chapters to review to this .xlsx file")
+    action.add_argument(
+        "--apply",
+        type=Path,
+        metavar="FILE.xlsx",
+        help="merge the decisions of this filled sheet into relations.csv and topic_overrides.csv",
+    )
+    review.add_argument(
+        "--seeds", type=Path, default=Path("seeds"), metavar="DIR", help="folder with sources.toml and the texts (default: seeds)"
+    )
+    review.add_argument("--rows", type=int, default=200, metavar="N", help="the most pairs on the sheet (default: 200)")
     review.add_argument("--replace", action="store_true", help="replace an existing --out file (it may hold decisions not yet applied)")
     validate = commands.add_parser("validate", help="validate a built data package")
     validate.add_argument("package", type=Path, nargs="?", default=Path("datapackage/datapackage.json"), help="path to datapackage.json")
