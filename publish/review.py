@@ -78,7 +78,7 @@ PAIR_COLUMNS = (
     ),
     Column("note", 30, "Kort begrunnelse (valgfritt); står som merknad i datasettet.", name="note", wrap=True, editable=True),
     Column("Vises nå", 13, "Hva heftet viser i dag: = enige, ~ samme sak, ≠ uenige, eller ingenting."),
-    Column("Sannsynlighet", 13, "Hvor sannsynlig metoden mener paret henger sammen, 0–1."),
+    Column("Sannsynlighet", 13, "Hvor sannsynlig det er at paret henger sammen, etter metodens vurdering (0–1)."),
     Column("Håndlest", 10, "ja: paret er lest og merket for å måle metoden (ikke det samme som et redaksjonelt valg)."),
     Column("Kapittel A", 22, "Kapitlet løfte A står i.", wrap=True),
     Column("Kapittel B", 22, "Kapitlet løfte B står i.", wrap=True),
@@ -90,7 +90,7 @@ CHAPTER_COLUMNS = (
     Column("Aktør", 16, "Hvem som har gitt løftet."),
     Column("Løfte", 60, "Løftet slik det står i programmet.", wrap=True),
     Column("Overskrift", 28, "Overskriften løftet står under i programmet.", wrap=True),
-    Column("Kapittel nå", 24, "Kapitlet løftet står i i dag.", wrap=True),
+    Column("Kapittel nå", 24, "Kapitlet løftet står i nå.", wrap=True),
     Column("Valgt ved", 13, "Hva som avgjorde kapitlet: overskrift, nøkkelord, punktet over eller ingen treff."),
     Column("Håndlest", 10, "ja: kapitlet er lest og merket for å måle metoden."),
     Column("topic_id", 18, "Nytt kapittel (se arket Kapittelliste). Tom = ingen endring.", name="topic_id", editable=True),
@@ -341,7 +341,7 @@ class _Context:
         ]
 
 
-INSTRUCTIONS = """Dette arket samler det som er mest verdt å lese i sammenligningen: parene av løfter der metoden er usikker (sannsynlighet nær grensen for å vises i heftet) og parene heftet viser uten at noen har lest dem, fordelt på alle par av aktører i hver gruppe. Arket Kapitler viser løftene der kapitlet er mest usikkert, og løftene fra arket Par.
+INSTRUCTIONS = """Denne arbeidsboken samler det som er mest verdt å lese i sammenligningen: parene av løfter der metoden er usikker (sannsynlighet nær grensen for å vises i heftet) og parene heftet viser uten at noen har lest dem, fordelt på alle par av aktører i hver gruppe. Arket Kapitler viser løftene der kapitlet er mest usikkert, og løftene fra arket Par.
 
 Arket Par: les løfte A og løfte B, og velg i kolonnen relation:
   agree – begge vil det samme (vises som = i heftet)
