@@ -445,69 +445,81 @@ class Applied:
     changed: list[Path] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Decision:
+    """One filled row of a sheet, as the editorial file keys it and would hold it."""
+
+    key: tuple[str, ...]  # what a file holds once: a pair of pledges, or a pledge
+    what: str  # the key in words, for a message
+    value: str  # the relation, or the topic
+    row: list[str]  # the file's row
+    line: int  # the sheet's row, or the file's line
+
+
 def apply(sheet: Path, seeds: Path = Path("seeds"), log: StageLog | None = None) -> Applied:
     """Merge the filled rows of a review sheet into seeds/relations.csv and seeds/topic_overrides.csv.
 
     Every row is validated first (the build's own validation, the sheet's row named); both files are
     written only when all of it holds, each by a rename, so on any error they are byte-identical.
     """
-    log = log or StageLog(echo=lambda _: None)
     relation_rows, override_rows = read_sheet(sheet)
-    _, frames, _ = _data(Paths(seeds=seeds, report=False), log)
+    _, frames, _ = _data(Paths(seeds=seeds, report=False), log or StageLog(echo=lambda _: None))
     pledges = frames["pledges"]
-    taxonomy = classify.load_taxonomy(seeds)
-    applied = Applied()
+    pledge_ids, topic_ids = set(pledges["pledge_id"]), classify.load_taxonomy(seeds).ids
     with _on_sheet(sheet, PAIRS_SHEET):
-        decisions = relate.editorial_rows(_where(sheet, PAIRS_SHEET), relation_rows, pledges)
+        decisions = _relations(relate.editorial_rows(_where(sheet, PAIRS_SHEET), relation_rows, pledges))
     with _on_sheet(sheet, CHAPTERS_SHEET):
-        moves = classify.override_rows(_where(sheet, CHAPTERS_SHEET), override_rows, set(pledges["pledge_id"]), taxonomy.ids)
-    existing = {(r.pledge_id_a, r.pledge_id_b): r for r in relate.load_editorial(seeds, pledges)}
-    new_relations = []
-    for row in decisions:
-        old = existing.get((row.pledge_id_a, row.pledge_id_b))
-        if old is None:
-            new_relations.append([row.pledge_id_a, row.pledge_id_b, row.relation, row.note])
-        elif old.relation == row.relation:
-            applied.relations_kept += 1
-        else:
-            raise _conflict(
-                sheet,
-                PAIRS_SHEET,
-                row.line,
-                f"the pair {row.pledge_id_a}, {row.pledge_id_b}",
-                row.relation,
-                seeds / relate.RELATIONS_NAME,
-                old.line,
-                old.relation,
-            )
-    overrides = classify.load_overrides(seeds, set(pledges["pledge_id"]), taxonomy.ids)
-    new_overrides = []
-    for move in moves.values():
-        old = overrides.get(move.pledge_id)
-        if old is None:
-            new_overrides.append([move.pledge_id, move.topic_id, move.reason])
-        elif old.topic_id == move.topic_id:
-            applied.overrides_kept += 1
-        else:
-            raise _conflict(
-                sheet,
-                CHAPTERS_SHEET,
-                move.line,
-                f"pledge {move.pledge_id}",
-                move.topic_id,
-                seeds / classify.OVERRIDES_NAME,
-                old.line,
-                old.topic_id,
-            )
+        moves = _overrides(classify.override_rows(_where(sheet, CHAPTERS_SHEET), override_rows, pledge_ids, topic_ids).values())
+    relations_file, overrides_file = seeds / relate.RELATIONS_NAME, seeds / classify.OVERRIDES_NAME
+    new_relations, relations_kept = _new_rows(
+        sheet, PAIRS_SHEET, decisions, relations_file, _relations(relate.load_editorial(seeds, pledges))
+    )
+    new_overrides, overrides_kept = _new_rows(
+        sheet, CHAPTERS_SHEET, moves, overrides_file, _overrides(classify.load_overrides(seeds, pledge_ids, topic_ids).values())
+    )
     changes = {}
     if new_relations:
-        changes[seeds / relate.RELATIONS_NAME] = _appended(seeds / relate.RELATIONS_NAME, relate.EDITORIAL_COLUMNS, new_relations)
+        changes[relations_file] = _appended(relations_file, relate.EDITORIAL_COLUMNS, new_relations)
     if new_overrides:
-        changes[seeds / classify.OVERRIDES_NAME] = _appended(seeds / classify.OVERRIDES_NAME, classify.OVERRIDE_COLUMNS, new_overrides)
-    _check_merged(changes, seeds, pledges, taxonomy.ids)
+        changes[overrides_file] = _appended(overrides_file, classify.OVERRIDE_COLUMNS, new_overrides)
+    _check_merged(changes, seeds, pledges, topic_ids)
     _replace_all(changes)
-    applied.relations_added, applied.overrides_added, applied.changed = len(new_relations), len(new_overrides), sorted(changes)
-    return applied
+    return Applied(len(new_relations), relations_kept, len(new_overrides), overrides_kept, sorted(changes))
+
+
+def _relations(rows: list[relate.EditorialRelation]) -> list[_Decision]:
+    return [
+        _Decision(
+            (r.pledge_id_a, r.pledge_id_b),
+            f"the pair {r.pledge_id_a}, {r.pledge_id_b}",
+            r.relation,
+            [r.pledge_id_a, r.pledge_id_b, r.relation, r.note],
+            r.line,
+        )
+        for r in rows
+    ]
+
+
+def _overrides(rows) -> list[_Decision]:
+    return [_Decision((r.pledge_id,), f"pledge {r.pledge_id}", r.topic_id, [r.pledge_id, r.topic_id, r.reason], r.line) for r in rows]
+
+
+def _new_rows(sheet: Path, name: str, decisions: list[_Decision], file: Path, existing: list[_Decision]) -> tuple[list[list[str]], int]:
+    """The decisions the file does not hold yet, and how many it holds already; one that contradicts
+    the file is an error naming the sheet's row and the file's line."""
+    held = {d.key: d for d in existing}
+    new: list[list[str]] = []
+    for decision in decisions:
+        old = held.get(decision.key)
+        if old is None:
+            new.append(decision.row)
+        elif old.value != decision.value:
+            raise InputError(
+                f"{_where(sheet, name)}, row {decision.line}",
+                f"sets {decision.what} to {decision.value!r}, but {file}:{old.line} sets it to {old.value!r}",
+                hint=f"keep one: change the sheet's row, or edit line {old.line} of {file.name} and apply again",
+            )
+    return new, len(decisions) - len(new)
 
 
 def read_sheet(path: Path) -> tuple[list[Row], list[Row]]:
@@ -581,14 +593,6 @@ def _on_sheet(path: Path, sheet: str) -> Iterator[None]:
         if err.path == _where(path, sheet) and err.line:
             raise InputError(f"{err.path}, row {err.line}", err.message.replace(" on line ", " on row "), hint=err.hint) from None
         raise
-
-
-def _conflict(sheet: Path, name: str, row: int, what: str, new: str, file: Path, line: int, old: str) -> InputError:
-    return InputError(
-        f"{_where(sheet, name)}, row {row}",
-        f"sets {what} to {new!r}, but {file}:{line} sets it to {old!r}",
-        hint=f"keep one: change the sheet's row, or edit line {line} of {file.name} and apply again",
-    )
 
 
 def _appended(path: Path, columns: tuple[str, ...], rows: list[list[str]]) -> str:
