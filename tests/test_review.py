@@ -83,6 +83,7 @@ def _fill(sheet_path: Path, decisions=DECISIONS, moves=MOVES, first_row: int = 2
     return filled, moved
 
 
+@pytest.mark.build
 def test_twenty_decisions_reach_the_relations_and_the_chapters_after_the_next_build(seeds: Path, sheet: Path):
     before = _data(Paths(seeds=seeds, report=False), StageLog(echo=lambda _: None))[1]
     filled, moved = _fill(sheet)
@@ -112,6 +113,7 @@ def test_twenty_decisions_reach_the_relations_and_the_chapters_after_the_next_bu
         assert chapters.filter(pl.col("pledge_id") == pledge_id).select("topic_id", "method").rows() == [(topic_id, "override")]
 
 
+@pytest.mark.build
 def test_applying_twice_changes_nothing(seeds: Path, sheet: Path):
     _fill(sheet)
     review.apply(sheet, seeds)
@@ -124,6 +126,7 @@ def test_applying_twice_changes_nothing(seeds: Path, sheet: Path):
     assert {name: (seeds / name).read_bytes() for name in after_first} == after_first
 
 
+@pytest.mark.build
 def test_the_existing_rows_are_kept_byte_for_byte_and_the_new_ones_follow(seeds: Path, sheet: Path):
     old = (seeds / "relations.csv").read_bytes()
     _fill(sheet)
@@ -133,6 +136,7 @@ def test_the_existing_rows_are_kept_byte_for_byte_and_the_new_ones_follow(seeds:
     assert new[len(old) :].decode().count("\n") == 20 + 1  # one note holds a line break, quoted
 
 
+@pytest.mark.build
 def test_a_conflict_with_an_existing_row_is_one_message_naming_both(seeds: Path, sheet: Path, capsys):
     lines = (seeds / "relations.csv").read_text(encoding="utf-8").count("\n")  # the first row applied lands on the next line
     filled, _ = _fill(sheet)
@@ -151,6 +155,7 @@ def test_a_conflict_with_an_existing_row_is_one_message_naming_both(seeds: Path,
     assert _digest(seeds) == digest
 
 
+@pytest.mark.build
 def test_a_chapter_move_against_an_existing_override_names_both(seeds: Path, sheet: Path):
     digest = _digest(seeds)
     workbook = load_workbook(sheet)
@@ -169,6 +174,7 @@ def test_a_chapter_move_against_an_existing_override_names_both(seeds: Path, she
     assert _digest(seeds) == digest
 
 
+@pytest.mark.build
 def test_a_bad_relation_is_one_message_naming_the_sheet_row_and_nothing_is_written(seeds: Path, sheet: Path, capsys):
     digest = _digest(seeds)
     _fill(sheet, decisions=[*DECISIONS[:5], ("agre", ""), *DECISIONS[6:]])
@@ -181,6 +187,7 @@ def test_a_bad_relation_is_one_message_naming_the_sheet_row_and_nothing_is_writt
     assert _digest(seeds) == digest
 
 
+@pytest.mark.build
 def test_an_unknown_chapter_names_the_sheet_row(seeds: Path, sheet: Path):
     digest = _digest(seeds)
     _fill(sheet, decisions=[], moves=[("okonomi", ""), ("økonomi", "")])
@@ -192,6 +199,7 @@ def test_an_unknown_chapter_names_the_sheet_row(seeds: Path, sheet: Path):
     assert _digest(seeds) == digest
 
 
+@pytest.mark.build
 def test_the_same_pair_twice_on_the_sheet_names_both_rows(seeds: Path, sheet: Path):
     workbook = load_workbook(sheet)
     pairs = workbook[review.PAIRS_SHEET]
@@ -217,6 +225,7 @@ def test_a_file_that_is_no_workbook_is_one_message(seeds: Path, tmp_path: Path):
     assert str(caught.value).startswith(f"{path}: not an Excel workbook (.xlsx)")
 
 
+@pytest.mark.build
 def test_the_sheet_is_laid_out_for_an_editor_and_round_trips_its_headers(sheet: Path):
     workbook = load_workbook(sheet)
     assert workbook.sheetnames == ["Slik gjør du", "Par", "Kapitler", "Kapittelliste"]
@@ -240,6 +249,7 @@ def test_the_sheet_is_laid_out_for_an_editor_and_round_trips_its_headers(sheet: 
     assert chapters.data_validations.dataValidation[0].formula1.startswith("'Kapittelliste'!$A$2:$A$")
 
 
+@pytest.mark.build
 def test_the_command_writes_the_same_bytes_under_another_hash_seed_and_time_zone(seeds: Path, sheet: Path, tmp_path: Path):
     again = tmp_path / "igjen.xlsx"
     environment = {**os.environ, "PYTHONHASHSEED": "12345", "TZ": "Pacific/Kiritimati"}
@@ -250,6 +260,7 @@ def test_the_command_writes_the_same_bytes_under_another_hash_seed_and_time_zone
     assert again.read_bytes() == sheet.read_bytes()
 
 
+@pytest.mark.build
 def test_an_existing_sheet_is_not_overwritten_unless_asked(seeds: Path, sheet: Path):
     before = sheet.read_bytes()
     _fill(sheet)
@@ -280,6 +291,7 @@ def test_printed_unread_and_uncertain_pairs_come_first_in_turns_over_every_pair_
     assert chosen == ["near-ab-1", "near-bc", "printed-ac", "near-ab-2", "near-ab-3", "far-ab"]
 
 
+@pytest.mark.build
 def test_a_failed_rename_puts_the_first_file_back(seeds: Path, sheet: Path, monkeypatch):
     """Both files change together or neither does: the disk failing under the second rename undoes the first."""
     digest = _digest(seeds)
