@@ -61,6 +61,10 @@ class Paths:
     report: bool = True  # False skips the booklet (tests of the data and the workbook need no PDF)
     templates: Path = Path(__file__).resolve().parent.parent / "report_templates"
 
+    def label_folder(self) -> Path:
+        """Where the hand labels are: `labels`, or the seeds' own (a dataset is measured on its own labels)."""
+        return self.labels or self.seeds / evaluate.LABELS_FOLDER
+
 
 @dataclass
 class StageLog:
@@ -112,7 +116,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
         with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
             frames, automatic = _tables(corpus, paths, log)
-            labels = paths.labels or paths.seeds / evaluate.LABELS_FOLDER
+            labels = paths.label_folder()
             scores = log.run(
                 "evaluate",
                 lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic, frames["relations"]),

@@ -17,7 +17,7 @@ import polars as pl
 
 from publish import schema
 from publish.errors import InputError
-from publish.inputs import Entry, entries, read_csv, read_toml
+from publish.inputs import Entry, Row, entries, read_csv, read_toml
 from publish.sources import ID_PATTERN
 from publish.text import normalise, stem
 
@@ -119,21 +119,30 @@ def _topic(entry: Entry, topics: list[Topic]) -> Topic:
     )
 
 
+OVERRIDE_COLUMNS = ("pledge_id", "topic_id", "reason")
+
+
 @dataclass(frozen=True)
 class Override:
     pledge_id: str
     topic_id: str
     reason: str
+    line: int = 0  # where the row stands in its file (a sheet's row for `publish review --apply`)
 
 
 def load_overrides(seeds_dir: Path, pledge_ids: set[str], topic_ids: set[str]) -> dict[str, Override]:
-    """Read seeds/topic_overrides.csv; an unknown pledge or topic, or a pledge named twice, is an error with its line."""
+    """Read seeds/topic_overrides.csv: a pledge's chapter set by hand."""
     path = seeds_dir / OVERRIDES_NAME
     if not path.exists() and not path.is_symlink():  # a link that leads nowhere is named, not skipped
         return {}
+    return override_rows(path, read_csv(path, OVERRIDE_COLUMNS, seeds_dir), pledge_ids, topic_ids)
+
+
+def override_rows(path: Path | str, rows: list[Row], pledge_ids: set[str], topic_ids: set[str]) -> dict[str, Override]:
+    """Validate the rows of an overrides file (or a review sheet's): an unknown pledge or topic, or a
+    pledge named twice, is an error with its line."""
     overrides: dict[str, Override] = {}
-    lines: dict[str, int] = {}
-    for row in read_csv(path, ("pledge_id", "topic_id", "reason"), seeds_dir):
+    for row in rows:
         pledge_id, topic_id = row.values["pledge_id"], row.values["topic_id"]
         if pledge_id not in pledge_ids:
             raise InputError(path, f"unknown pledge {pledge_id!r}", line=row.line, hint="ids are in datapackage/data/pledges.csv")
@@ -142,12 +151,11 @@ def load_overrides(seeds_dir: Path, pledge_ids: set[str], topic_ids: set[str]) -
         if pledge_id in overrides:
             raise InputError(
                 path,
-                f"pledge {pledge_id!r} is overridden twice (also on line {lines[pledge_id]})",
+                f"pledge {pledge_id!r} is overridden twice (also on line {overrides[pledge_id].line})",
                 line=row.line,
                 hint="keep one row per pledge",
             )
-        overrides[pledge_id] = Override(pledge_id, topic_id, row.values["reason"])
-        lines[pledge_id] = row.line
+        overrides[pledge_id] = Override(pledge_id, topic_id, row.values["reason"], row.line)
     return overrides
 
 
