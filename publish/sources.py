@@ -38,9 +38,14 @@ DATASET_KEYS = (
     "publisher",
     "keywords",
     "homepage",
+    "spatial",
+    "election",
 )
 ACTOR_KEYS = ("id", "name", "short_name", "kind", "color", "group")
-GROUP_KEYS = ("id", "name", "title", "subtitle")
+GROUP_KEYS = ("id", "name", "title", "subtitle", "election")
+# The elections a group's programmes are written for; the booklet's cover names it ("Kommunevalg · Asker")
+# only when the manifest says which, so no group is called municipal by default.
+ELECTIONS = ("kommunevalg", "fylkestingsvalg", "stortingsvalg", "sametingsvalg")
 # A group's booklet subtitle when its [[groups]] entry gives none (or the manifest has no [[groups]]).
 DEFAULT_SUBTITLE = "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
 DOCUMENT_KEYS = (
@@ -67,6 +72,7 @@ class Group:
     name: str  # the place, e.g. "Bærum"
     title: str  # the booklet's title, e.g. "Løfter i Bærum"
     subtitle: str = DEFAULT_SUBTITLE
+    election: str = ""  # one of ELECTIONS, or "" when the manifest does not say
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,8 @@ class Dataset:
     publisher: str
     keywords: tuple[str, ...]
     homepage: str = ""
+    spatial: tuple[str, ...] = ()  # the places the dataset covers (DCAT dct:spatial); () = its municipalities' names
+    election: str = ""  # every group's election, unless its [[groups]] entry names another
 
 
 @dataclass(frozen=True)
@@ -175,7 +183,7 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         )
     dataset = _dataset(table(data, manifest_text, manifest_path, "dataset", "[dataset]"))
     group_entries = entries(data, manifest_text, manifest_path, "groups", "group")
-    groups = _groups(group_entries)
+    groups = _groups(group_entries, dataset.election)
     actor_entries = entries(data, manifest_text, manifest_path, "actors", "actor")
     actors = _actors(actor_entries, manifest_path, {g.group_id for g in groups} if groups else None)
     groups = _check_groups(groups, group_entries, actors) if groups else _derived_groups(dataset, actors)
@@ -222,10 +230,18 @@ def _dataset(entry: Entry) -> Dataset:
         publisher=entry.text("publisher"),
         keywords=entry.texts("keywords"),
         homepage=entry.text("homepage", ""),
+        spatial=entry.texts("spatial"),
+        election=_election(entry, ""),
     )
 
 
-def _groups(found: list[Entry]) -> tuple[Group, ...]:
+def _election(entry: Entry, default: str) -> str:
+    """The election a group's programmes are for: named on the cover. Absent, the default (the dataset's)."""
+    hint = "leave it out when the programmes are for no one election"
+    return entry.choice("election", ELECTIONS, default, hint=hint) if "election" in entry.values else default
+
+
+def _groups(found: list[Entry], election: str = "") -> tuple[Group, ...]:
     """The [[groups]] entries: each id safe in a file name (a group's booklet lies in a folder of that name)."""
     groups: list[Group] = []
     for entry in found:
@@ -240,6 +256,7 @@ def _groups(found: list[Entry]) -> tuple[Group, ...]:
                 name=entry.text("name", empty=False),
                 title=entry.text("title", empty=False),
                 subtitle=entry.text("subtitle", DEFAULT_SUBTITLE, empty=False),
+                election=_election(entry, election),
             )
         )
     return tuple(groups)
@@ -262,7 +279,7 @@ def _derived_groups(dataset: Dataset, actors: tuple[Actor, ...]) -> tuple[Group,
     groups = []
     for group_id in dict.fromkeys(a.group for a in actors):
         municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), group_id)
-        groups.append(Group(group_id, name=municipality, title=title))
+        groups.append(Group(group_id, name=municipality, title=title, election=dataset.election))
     return tuple(groups)
 
 
