@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from publish.errors import InputError
@@ -46,8 +46,10 @@ GROUP_KEYS = ("id", "name", "title", "subtitle", "election")
 # The elections a group's programmes are written for; the booklet's cover names it ("Kommunevalg · Asker")
 # only when the manifest says which, so no group is called municipal by default.
 ELECTIONS = ("kommunevalg", "fylkestingsvalg", "stortingsvalg", "sametingsvalg")
-# A group's booklet subtitle when its [[groups]] entry gives none (or the manifest has no [[groups]]).
+# A group's booklet subtitle when its [[groups]] entry gives none (or the manifest has no [[groups]]); the
+# second half only for a group with a municipality among its actors.
 DEFAULT_SUBTITLE = "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
+PARTIES_SUBTITLE = "Hva partiene lover, tema for tema"
 DOCUMENT_KEYS = (
     "id", "file", "actor", "title", "short_title", "kind", "period", "layout", "url", "rights", "sha256", "encoding",
     "chapters", "bullets", "line_numbers", "ignore_lines", "end_at",
@@ -255,7 +257,7 @@ def _groups(found: list[Entry], election: str = "") -> tuple[Group, ...]:
                 group_id,
                 name=entry.text("name", empty=False),
                 title=entry.text("title", empty=False),
-                subtitle=entry.text("subtitle", DEFAULT_SUBTITLE, empty=False),
+                subtitle=entry.text("subtitle", empty=False) if "subtitle" in entry.values else "",  # "": _default_subtitle
                 election=_election(entry, election),
             )
         )
@@ -263,13 +265,20 @@ def _groups(found: list[Entry], election: str = "") -> tuple[Group, ...]:
 
 
 def _check_groups(groups: tuple[Group, ...], found: list[Entry], actors: tuple[Actor, ...]) -> tuple[Group, ...]:
-    """Every declared group has an actor: a booklet of nobody is a mistake in the manifest."""
+    """Every declared group has an actor: a booklet of nobody is a mistake in the manifest. A group
+    without a subtitle gets the default that fits its actors."""
     used = {a.group for a in actors}
     for group, entry in zip(groups, found, strict=True):
         if group.group_id not in used:
             hint = f'give an actor group = "{group.group_id}", or remove the group'
             raise entry.error("id", f"no actor names group {group.group_id!r}", hint=hint)
-    return groups
+    return tuple(replace(g, subtitle=g.subtitle or _default_subtitle(g.group_id, actors)) for g in groups)
+
+
+def _default_subtitle(group_id: str, actors: tuple[Actor, ...]) -> str:
+    """The subtitle promises the municipality's own policy only to a group that has a municipality."""
+    own = any(a.group == group_id and a.kind == "municipality" for a in actors)
+    return DEFAULT_SUBTITLE if own else PARTIES_SUBTITLE
 
 
 def _derived_groups(dataset: Dataset, actors: tuple[Actor, ...]) -> tuple[Group, ...]:
@@ -279,7 +288,7 @@ def _derived_groups(dataset: Dataset, actors: tuple[Actor, ...]) -> tuple[Group,
     groups = []
     for group_id in dict.fromkeys(a.group for a in actors):
         municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), group_id)
-        groups.append(Group(group_id, name=municipality, title=title, election=dataset.election))
+        groups.append(Group(group_id, municipality, title, _default_subtitle(group_id, actors), dataset.election))
     return tuple(groups)
 
 

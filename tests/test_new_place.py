@@ -265,6 +265,7 @@ def test_the_booklet_speaks_of_this_group_only(eksempelby_build: Paths):
     assert '<span class="cite">Fjordlista-program tl. 7</span> viser til linje 7 i tekstfila til «Fjordlistas program for Eksempelby»' in howto
     assert "Ap-program" not in html and "Rødt" not in html and "Arbeiderparti" not in html
     assert "grå ramme" not in howto  # no municipality: no box of its own policy to explain
+    assert "ommunens egen politikk" not in html  # nor on the cover or in the overview
     assert "Kommunevalg" not in html  # the manifest names no election
     dcat = json.loads((eksempelby_build.out / "release" / "dcat-ap-no.jsonld").read_text(encoding="utf-8"))
     assert "dct:spatial" not in dcat
@@ -281,3 +282,9 @@ def test_nynorsk_pledges_carry_lang_nn_in_the_booklet_and_on_the_site(eksempelby
     assert search.count('<span lang="nn">') == 4  # Bygdepartiet's four pledges, Fjordlista's none
     assert '<pre class="source-text" lang="nn">' in (eksempelby_build.out / "site" / "kilde" / "bp-program.html").read_text(encoding="utf-8")
     assert '<pre class="source-text">' in (eksempelby_build.out / "site" / "kilde" / "fl-program.html").read_text(encoding="utf-8")
+
+
+def test_a_group_without_a_municipality_is_promised_no_municipal_policy(tmp_path: Path):
+    (group,) = load_corpus(eksempelby(tmp_path / "seeds")).groups
+    assert group.subtitle == "Hva partiene lover, tema for tema"
+    assert load_corpus(SEEDS).groups[0].subtitle == "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
