@@ -518,7 +518,7 @@ def test_a_hostile_dataset_name_is_refused_with_its_manifest_line(tmp_path):
         release.write_release(hostile, out)
     assert str(caught.value) == (
         f"{manifest}:{line}: dataset name '../../../../pwn-name' cannot be part of a file name\n"
-        "  hint: use lowercase letters a-z, digits and hyphens (not first), like 'baerum-lofter'"
+        "  hint: use lowercase letters a-z, digits and hyphens (not first), like 'lofter-2027'"
     )
     assert not [p for p in tmp_path.rglob("*pwn*")]
 
