@@ -256,6 +256,7 @@ def test_nothing_written_for_another_place_names_baerum(eksempelby_build: Paths)
     assert "Eksempelby" in found[eksempelby_build.out / "report.pdf"]
     assert "Eksempelby" in found[eksempelby_build.out / "report-booklet.pdf"]
     assert "Fjordlista" in found[eksempelby_build.out / "workbook.xlsx"]
+    assert "Kommunens egen politikk" not in found[eksempelby_build.out / "workbook.xlsx"]  # no municipality among the actors
 
 
 def test_the_booklet_speaks_of_this_group_only(eksempelby_build: Paths):
