@@ -42,6 +42,7 @@ DATASET_KEYS = (
     "election",
 )
 ACTOR_KEYS = ("id", "name", "short_name", "kind", "color", "group")
+DEFAULT_GROUP = "default"  # the group of actors that name none
 GROUP_KEYS = ("id", "name", "title", "subtitle", "election")
 # The elections a group's programmes are written for; the booklet's cover names it ("Kommunevalg · Asker")
 # only when the manifest says which, so no group is called municipal by default.
@@ -63,7 +64,7 @@ class Actor:
     short_name: str
     kind: str
     color: str
-    group: str = "default"
+    group: str = "default"  # DEFAULT_GROUP
 
 
 @dataclass(frozen=True)
@@ -283,11 +284,13 @@ def _default_subtitle(group_id: str, actors: tuple[Actor, ...]) -> str:
 
 def _derived_groups(dataset: Dataset, actors: tuple[Actor, ...]) -> tuple[Group, ...]:
     """A manifest without [[groups]]: one group per distinct actor group, titled like the dataset
-    (its title up to a colon), named after the group's municipality where it has one."""
+    (its title up to a colon), named after the group's municipality where it has one, else after the
+    group the actors name, else (actors that name none) like the dataset: never the word "default"."""
     title = dataset.title.split(":")[0].strip()
     groups = []
     for group_id in dict.fromkeys(a.group for a in actors):
-        municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), group_id)
+        unnamed = title if group_id == DEFAULT_GROUP else group_id
+        municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), unnamed)
         groups.append(Group(group_id, municipality, title, _default_subtitle(group_id, actors), dataset.election))
     return tuple(groups)
 
@@ -308,7 +311,7 @@ def _actors(found: list[Entry], path: Path, group_ids: set[str] | None = None) -
         if not _COLOR.fullmatch(color):
             raise entry.error("color", f"actor colour {color!r} is not #RRGGBB")
         name = entry.text("name", empty=False)
-        group = _id(entry, "group") if "group" in entry.values else "default"  # a booklet's folder name
+        group = _id(entry, "group") if "group" in entry.values else DEFAULT_GROUP  # a booklet's folder name
         if group_ids is not None and group not in group_ids:
             raise entry.error("group", f"names unknown group {group!r}", hint=f"known groups: {', '.join(sorted(group_ids))}")
         actors.append(Actor(actor_id, name, entry.text("short_name", empty=False), kind, color, group))

@@ -289,3 +289,16 @@ def test_a_group_without_a_municipality_is_promised_no_municipal_policy(tmp_path
     (group,) = load_corpus(eksempelby(tmp_path / "seeds")).groups
     assert group.subtitle == "Hva partiene lover, tema for tema"
     assert load_corpus(SEEDS).groups[0].subtitle == "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
+
+
+def test_a_manifest_without_groups_or_a_municipality_prints_no_word_of_the_program(tmp_path: Path):
+    seeds = eksempelby(tmp_path / "seeds")
+    manifest = seeds / "sources.toml"
+    text = manifest.read_text(encoding="utf-8")
+    text = text.replace('[[groups]]\nid = "eksempelby"\nname = "Eksempelby"\ntitle = "Løfter i Eksempelby"\n', "")
+    manifest.write_text(text.replace('group = "eksempelby"\n', ""), encoding="utf-8")
+    corpus, frames, _ = _data(Paths(seeds=seeds, package=tmp_path / "dp", out=tmp_path / "out", report=False), StageLog(echo=lambda _: None))
+    (group,) = corpus.groups
+    assert (group.group_id, group.name, group.title) == ("default", "Løfter i Eksempelby", "Løfter i Eksempelby")
+    html = render_html(BookletModel(corpus, frames, {}, "a4", group))
+    assert "cover-kicker" not in html and "default" not in html.split('<section class="cover"')[1].split("</section>")[0]
