@@ -353,8 +353,8 @@ class BookletModel:
 
     @property
     def example_label(self) -> str:
-        """The label the how-to-read page's legend uses: the first link in the booklet's order (a pledge
-        of another party the reader will meet), else the first pledge's label."""
+        """The label the how-to-read page's legend uses: the first link in the booklet's order (to a pledge
+        of another actor the reader will meet), else the first pledge's label."""
         items = list(self.items.values())
         linked = next((item.markers[0].target for item in items if item.markers), None)
         return linked or (items[0].label if items else f"{next(iter(self.codes.values()), 'A')}1")
