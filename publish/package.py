@@ -16,6 +16,7 @@ import polars as pl
 from publish import schema
 from publish.errors import InputError
 from publish.inputs import read_text
+from publish.outputs import MARKER
 from publish.sources import Corpus
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -161,7 +162,7 @@ def write_package(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[
 
 def write_zip(package_dir: Path, zip_path: Path) -> None:
     """The package as one download; fixed entry times and order so the zip is byte-identical."""
-    files = sorted(p for p in package_dir.rglob("*") if p.is_file())
+    files = sorted(p for p in package_dir.rglob("*") if p.is_file() and p.name != MARKER)  # the folder's marker is no part of the data
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in files:
             info = zipfile.ZipInfo(path.relative_to(package_dir).as_posix(), date_time=ZIP_TIME)
