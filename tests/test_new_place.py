@@ -120,6 +120,7 @@ def test_a_seeds_folder_with_its_own_topics_uses_them_and_one_without_uses_the_s
         classify.load_taxonomy(tmp_path)
 
 
+@pytest.mark.build
 def test_a_seeds_folder_with_only_a_manifest_and_one_text_builds(tmp_path: Path):
     seeds = tmp_path / "seeds"
     (seeds / "texts").mkdir(parents=True)
@@ -147,6 +148,7 @@ def test_a_seeds_folder_with_only_a_manifest_and_one_text_builds(tmp_path: Path)
     }
 
 
+@pytest.mark.build
 def test_the_bundled_seeds_keep_their_own_chapters_and_say_nothing_about_it(tmp_path: Path):
     log: list[str] = []
     _data(Paths(seeds=SEEDS, package=tmp_path / "dp", out=tmp_path / "out", report=False), StageLog(echo=log.append))
@@ -185,6 +187,7 @@ def test_the_dcat_places_are_the_manifests_else_its_municipalities_else_none(tmp
     assert dcat_record(load_corpus(seeds), [])["dct:spatial"]["skos:prefLabel"]["@value"] == "Eksempelby kommune"
 
 
+@pytest.mark.build
 def test_the_covers_kicker_names_the_election_only_when_the_manifest_does(tmp_path: Path):
     kickers = {}
     for extra in ("", 'election = "kommunevalg"\n'):
@@ -195,6 +198,7 @@ def test_the_covers_kicker_names_the_election_only_when_the_manifest_does(tmp_pa
     assert kickers == {"": "Eksempelby", 'election = "kommunevalg"\n': "Kommunevalg · Eksempelby"}
 
 
+@pytest.mark.build
 def test_the_baerum_how_to_read_page_quotes_its_first_pledges_by_the_rule(tmp_path: Path):
     corpus, frames, _ = _data(Paths(seeds=SEEDS, package=tmp_path / "dp", out=tmp_path / "out", report=False), StageLog(echo=lambda _: None))
     model = BookletModel(corpus, frames, {}, "a4", corpus.groups[0])
@@ -242,6 +246,7 @@ def _texts(name: str, data: bytes) -> list[str]:
     return [data.decode("utf-8", errors="ignore"), data.decode("utf-16-be", errors="ignore")]
 
 
+@pytest.mark.build
 def test_nothing_written_for_another_place_names_baerum(eksempelby_build: Paths):
     files = [p for folder in (eksempelby_build.package, eksempelby_build.out) for p in sorted(folder.rglob("*")) if p.is_file()]
     kinds = {p.suffix for p in files}
@@ -259,6 +264,7 @@ def test_nothing_written_for_another_place_names_baerum(eksempelby_build: Paths)
     assert "Kommunens egen politikk" not in found[eksempelby_build.out / "workbook.xlsx"]  # no municipality among the actors
 
 
+@pytest.mark.build
 def test_the_booklet_speaks_of_this_group_only(eksempelby_build: Paths):
     html = (eksempelby_build.out / "report.html").read_text(encoding="utf-8")
     howto = html.split('<section class="howto">')[1].split("</section>")[0]
@@ -272,6 +278,7 @@ def test_the_booklet_speaks_of_this_group_only(eksempelby_build: Paths):
     assert "dct:spatial" not in dcat
 
 
+@pytest.mark.build
 def test_nynorsk_pledges_carry_lang_nn_in_the_booklet_and_on_the_site(eksempelby_build: Paths):
     html = (eksempelby_build.out / "report.html").read_text(encoding="utf-8")
     assert '<span lang="nn">byggje ein ny barnehage i kvar bygd</span>' in html
@@ -291,6 +298,7 @@ def test_a_group_without_a_municipality_is_promised_no_municipal_policy(tmp_path
     assert load_corpus(SEEDS).groups[0].subtitle == "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
 
 
+@pytest.mark.build
 def test_a_manifest_without_groups_or_a_municipality_prints_no_word_of_the_program(tmp_path: Path):
     seeds = eksempelby(tmp_path / "seeds")
     manifest = seeds / "sources.toml"
