@@ -25,6 +25,9 @@ import pytest
 
 from tests.conftest import ROOT
 
+# Each case runs `python -m publish validate` or `diff` as a user does, in a process of its own.
+pytestmark = pytest.mark.build
+
 HANG = 120  # seconds: a guard against a hang, not a speed target (those are in bench/)
 MEMORY_MB = 500
 
