@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from publish import docs, impose, relate, schema, tables
+from publish import docs, impose, relate, schema, sources, tables
 from publish.build import Paths, StageLog, build
 from publish.package import restore
 from publish.relate import all_scored_pairs, load_model
@@ -24,7 +24,7 @@ DATA = ROOT / "datapackage" / "data"
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # Pages other sessions write on their own branches (issues #21-#24); docs/README.md links them already.
 # Remove a name here once its page is merged.
-PAGES_IN_PROGRESS = {"bounds.md", "inputs.md", "review.md", "booklets.md", "evaluation-trust.md"}
+PAGES_IN_PROGRESS = {"bounds.md", "inputs.md", "booklets.md", "evaluation-trust.md"}
 
 
 def test_the_column_tables_in_datasett_md_are_what_the_schema_gives():
@@ -224,3 +224,13 @@ def test_the_example_document_entry_builds_as_it_stands(page: str, seeds: Path, 
 def test_development_md_names_every_module_of_publish(module: str):
     """The stage table is where a newcomer looks a module up: a new module gets its row."""
     assert f"`{module}`" in (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "key",
+    sorted(set(sources.DATASET_KEYS) | set(sources.GROUP_KEYS) | set(sources.ACTOR_KEYS) | set(sources.DOCUMENT_KEYS)),
+)
+def test_adding_md_names_every_key_the_manifest_takes(key: str):
+    """A key the manifest reads and adding.md never names is an option nobody finds."""
+    page = (ROOT / "docs" / "adding.md").read_text(encoding="utf-8")
+    assert f"`{key}`" in page or re.search(rf"^(# )?{key} = ", _toml_block("docs/adding.md"), flags=re.M)
