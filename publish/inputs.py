@@ -18,10 +18,11 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from publish.errors import InputError
-from publish.files import MAX_EDITOR_BYTES, read_inside
+from publish.files import MAX_EDITOR_BYTES, decode_utf8, read_inside
+from publish.text import CONTROL_CHARACTERS
 
 # Control characters are never wanted in a text an editor types: C0 (tab and newlines aside), DEL, C1.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}\x0c\r]")  # form feed and carriage return too: an editor types neither
 _MISSING = object()
 M = TypeVar("M", bound=BaseModel)
 
@@ -67,13 +68,7 @@ def read_text(path: Path, root: Path | None = None) -> str:
 
 def _read_utf8(path: Path, root: Path | None = None, limit: int = MAX_EDITOR_BYTES) -> str:
     """A file's text: strict UTF-8, a byte-order mark allowed; a wrong byte is named with its line."""
-    raw = read_inside(path, limit, root)
-    try:
-        return raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        message = f"not valid UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}"
-        raise InputError(path, message, line=line, hint="save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')") from None
+    return decode_utf8(read_inside(path, limit, root), path, hint="save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')")
 
 
 # The deepest nesting of arrays and inline tables read. Measured: the seeds' manifest and taxonomy and the

@@ -14,13 +14,12 @@ from publish.errors import InputError
 from publish.files import MAX_TEXT_BYTES, read_inside
 from publish.inputs import Entry, entries, read_text, read_toml, table
 from publish.manifest import ActorFields, DatasetFields, DocumentFields, GroupFields
+from publish.outputs import SAFE_NAME
 from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LINE_NUMBER_POSITIONS, MANIFEST_LAYOUTS
 from publish.text import CONTROL_CHARACTERS
 
 MANIFEST_NAME = "sources.toml"
 CHANGELOG_NAME = "CHANGELOG.md"
-# Ids and the dataset name become file names (pages, release files): this pattern is the only one allowed.
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # The longest physical line of a text. Measured: the seeds' longest line has 399 characters (a web
@@ -216,7 +215,7 @@ def _changelog(path: Path, seeds_dir: Path) -> str | None:
 
 def _id(entry: Entry, key: str = "id") -> str:
     value = entry.text(key)
-    if not ID_PATTERN.fullmatch(value):
+    if not SAFE_NAME.fullmatch(value):
         raise entry.error(
             key, f"{key} {value[:70]!r} must be lower-case letters, digits and dashes (at most 64)", hint="it becomes part of file names"
         )
