@@ -369,9 +369,10 @@ def read_csv(path: Path, columns: tuple[str, ...], root: Path | None = None) -> 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[Row] = []
     header: list[str] | None = None
+    ended = 0  # the last line of the last whole record: a malformed one starts on the next
     try:
         for record in reader:
-            line = _start_line(reader.line_num, record)
+            ended, line = reader.line_num, _start_line(reader.line_num, record)
             if not record or record == [""]:
                 continue
             if header is None:
@@ -380,9 +381,10 @@ def read_csv(path: Path, columns: tuple[str, ...], root: Path | None = None) -> 
             _check_row(path, line, record, header)
             rows.append(Row(line, dict(zip(header, record, strict=True))))
     except csv.Error as err:
-        raise InputError(path, f"malformed CSV: {err}", line=reader.line_num) from None
+        hint = "a text with a comma, a quote or a line break is in double quotes; is a quote on this line left open?"
+        raise InputError(path, f"malformed CSV: {err}", line=ended + 1, hint=hint) from None
     if header is None:
-        raise InputError(path, f"empty file: header must be {','.join(columns)}", line=1)
+        raise InputError(path, f"empty file: the header needs {','.join(columns)}", line=1)
     return rows
 
 
