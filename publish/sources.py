@@ -228,14 +228,12 @@ def _id(entry: Entry, key: str = "id") -> str:
     return value
 
 
-def _url(entry: Entry, key: str, *, empty: bool = True) -> str:
-    """A web address the package, the DCAT record and the booklet link to: http(s) with a host, or empty
-    where allowed. Anything else (`javascript:`, `file:`, a bare name) would be published as a link."""
-    value = entry.text(key, "") if empty else entry.text(key)
-    if value == "" and empty:
-        return value
-    if not _is_web_address(value):
-        hint = "write the whole address, such as https://example.no/side" + (", or leave it empty" if empty else "")
+def _url(entry: Entry, key: str, *, required: bool = False) -> str:
+    """A web address the package, the DCAT record and the booklet link to: http(s) with a host, or empty.
+    Anything else (`javascript:`, `file:`, a bare name) would be published as a link."""
+    value = entry.text(key) if required else entry.text(key, "")
+    if value and not _is_web_address(value):
+        hint = "write the whole address, such as https://example.no/side, or leave it empty"
         raise entry.error(key, f"{key} {value[:80]!r} is not an http(s) address", hint=hint)
     return value
 
@@ -274,7 +272,7 @@ def _dataset(entry: Entry) -> Dataset:
         created=created,
         license=entry.text("license"),
         license_title=entry.text("license_title"),
-        license_path=_url(entry, "license_path", empty=False),
+        license_path=_url(entry, "license_path", required=True),
         publisher=entry.text("publisher"),
         keywords=entry.texts("keywords"),
         homepage=_url(entry, "homepage"),
