@@ -61,6 +61,10 @@ class Paths:
     report: bool = True  # False skips the booklet (tests of the data and the workbook need no PDF)
     templates: Path = Path(__file__).resolve().parent.parent / "report_templates"
 
+    def label_folder(self) -> Path:
+        """Where the hand labels are: `labels`, or the seeds' own (a dataset is measured on its own labels)."""
+        return self.labels or self.seeds / evaluate.LABELS_FOLDER
+
 
 @dataclass
 class StageLog:
@@ -99,6 +103,8 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     places = {"--package": paths.package, "--out": paths.out}
     _say_recovered(outputs.recover(*places.values()), log)  # first: a killed build's publication is finished
     outputs.check_places(paths.seeds, places, CHECKOUT)
+    if paths.report and not (paths.templates / "base.html").is_file():  # found now, not after the data stages
+        raise InputError(paths.templates, "no base.html here: not a folder of booklet templates", hint="--templates names a copy of report_templates/")
     # The workers are stopped before the outputs are published or the staging folders removed, so none
     # writes into a removed one.
     with _terminate_as_interrupt(), Publication() as publication:
@@ -110,7 +116,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
         with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
             frames, automatic = _tables(corpus, paths, log)
-            labels = paths.labels or paths.seeds / evaluate.LABELS_FOLDER
+            labels = paths.label_folder()
             scores = log.run(
                 "evaluate",
                 lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic, frames["relations"]),
@@ -360,6 +366,11 @@ def _workbook(corpus: sources.Corpus, frames: dict[str, pl.DataFrame], contract:
 
 
 def _topics(seeds: Path, frames: dict[str, pl.DataFrame], log: StageLog) -> dict[str, pl.DataFrame]:
+    if classify.taxonomy_path(seeds) == classify.DEFAULT_TOPICS:
+        log.echo(
+            f"note: {seeds / classify.TOPICS_NAME} not found, so the chapters are the project's municipal chapters"
+            f" ({classify.DEFAULT_TOPICS}); copy that file into {seeds} to change them"
+        )
     taxonomy = classify.load_taxonomy(seeds)
     overrides = classify.load_overrides(seeds, set(frames["pledges"]["pledge_id"]), taxonomy.ids)
     pledge_topics = classify.classify(frames["pledges"], frames["sections"], taxonomy, overrides)
@@ -380,7 +391,9 @@ def _warn_unplaced(unplaced: pl.DataFrame, pledges: pl.DataFrame, seeds: Path, l
     log.echo(f"warning: {rows.height} pledges match no heading or keyword and are printed under 'Andre tema' ({per_document}):")
     for row in rows.iter_rows(named=True):
         log.echo(f"  {row['pledge_id']}  {row['document_id']}:{row['line_start']}  {row['text'][:70]}")
-    log.echo(f"  to place them: a heading or keyword in {seeds / classify.TOPICS_NAME}, or a row in {seeds / classify.OVERRIDES_NAME}")
+    topics = seeds / classify.TOPICS_NAME
+    where = topics if classify.taxonomy_path(seeds) == topics else f"{topics} (a copy of {classify.DEFAULT_TOPICS})"
+    log.echo(f"  to place them: a heading or keyword in {where}, or a row in {seeds / classify.OVERRIDES_NAME}")
 
 
 def _relations(seeds: Path, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:

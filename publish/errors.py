@@ -8,17 +8,22 @@ from pathlib import Path
 
 # Characters a terminal acts on instead of showing: C0 and C1 controls, DEL, the bidirectional
 # overrides that reorder what follows them, the line and paragraph separators; and lone surrogates,
-# which no terminal encoding can write. The line break is kept (messages have hint lines).
+# which no terminal encoding can write. The line break is kept (messages have hint lines) unless the
+# text must stay on one line (a line of `diff`, where a text's newline would forge the next line).
 _UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNPRINTABLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def printable(text: str) -> str:
-    """Text safe to print on a terminal: every control character shown as an escape, never obeyed.
+def printable(text: str, *, one_line: bool = False) -> str:
+    """Text safe to print on a terminal: every control character shown as an escape, never obeyed;
+    with `one_line` the line breaks too (and Unicode's line and paragraph separators).
 
     >>> printable("Bolig\\x1b[2J\\x07 og\\ttomter\\n  hint: x")
     'Bolig\\\\x1b[2J\\\\x07 og\\\\x09tomter\\n  hint: x'
+    >>> printable("Bolig\\n  + falsk  [ap-1]", one_line=True)
+    'Bolig\\\\x0a  + falsk  [ap-1]'
     """
-    return _UNPRINTABLE.sub(escaped, text)
+    return (_UNPRINTABLE_LINE if one_line else _UNPRINTABLE).sub(escaped, text)
 
 
 def escaped(match: re.Match) -> str:

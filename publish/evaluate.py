@@ -243,6 +243,12 @@ def load_pair_labels(labels_dir: Path, dataset: str | None = None) -> dict[str, 
     return labels
 
 
+def labelled_pledges(labels_dir: Path, dataset: str) -> set[str]:
+    """The pledges of `dataset` whose chapter a reader has labelled."""
+    path = labels_dir / TOPIC_LABELS
+    return {row["pledge_id"] for row in _read(path) if row["dataset"] == dataset} if path.exists() else set()
+
+
 def read_blind(labels_dir: Path, dataset: str | None = None) -> set[str]:
     """Keys of the pairs labelled from a reading or a blind sample, not from a method's output (SHOWN_ORIGINS)."""
     path = labels_dir / PAIR_LABELS
