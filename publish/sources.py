@@ -6,6 +6,7 @@ import codecs
 import datetime
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -460,10 +461,24 @@ def _inside(seeds_dir: Path, name: str, entry: Entry) -> Path:
             hint=f"put the text under {seeds_dir}/texts/ and name it relative to {seeds_dir} (no '..', absolute path or symlink out)",
         )
     if not target.exists():  # what else is not a regular file (a FIFO, a device) read_inside names
-        raise entry.error("file", f"file {name!r} not found under {seeds_dir}")
+        raise entry.error("file", f"file {name!r} not found under {seeds_dir}", hint=_same_name_hint(target))
     if target.is_dir():
         raise entry.error("file", f"file {name!r} is a folder", hint="name the text file itself")
     return target
+
+
+def _same_name_hint(target: Path) -> str:
+    """A file whose name differs from the one sought only in its Unicode form or case: a name typed on one
+    system (NFC "bærum.txt") and saved on another (macOS writes NFD) looks the same and is not found."""
+    key = unicodedata.normalize("NFC", target.name).casefold()
+    if not target.parent.is_dir():
+        return ""
+    found = sorted(p.name for p in target.parent.iterdir() if unicodedata.normalize("NFC", p.name).casefold() == key)
+    if not found:
+        return ""
+    if unicodedata.normalize("NFC", found[0]) == unicodedata.normalize("NFC", target.name):
+        return "the folder has this name in the other Unicode form (NFC or NFD, as macOS writes it): rename the file to the manifest's name"
+    return f"the folder has {found[0]!r}: the letters' case counts in a file name"
 
 
 def _bullets(entry: Entry) -> tuple[str, ...]:

@@ -160,6 +160,16 @@ def mixed_line_ends(raw: bytes) -> bytes:
     return b"".join(line + (b"\r\n", b"\n", b"\r")[n % 3] for n, line in enumerate(lines[:-1])) + lines[-1]
 
 
+def rename_text(in_manifest: str, on_disk: str) -> Callable[[Path], int]:
+    """The manifest names the text one way, the disk holds it under a name that looks alike."""
+
+    def make(folder: Path) -> int:
+        (folder / AP_WEB).rename(folder / on_disk)
+        return replace(MANIFEST, f'file = "{AP_WEB}"', f'file = "{in_manifest}"')(folder)
+
+    return make
+
+
 def seeds_as_link(folder: Path) -> None:
     """--seeds names a link to the real folder (the case's folder becomes that link)."""
     real = folder.parent / "ekte-seeds"
@@ -200,6 +210,8 @@ CASES = [
     Case("texts-folder-is-a-link-out", "build", texts_folder_out, r"sources.toml:\d+: document 'ap-program-2023': file 'texts/ap-baerum-program-2023-2027.txt' " + OUTSIDE),
     Case("text-is-a-fifo", "build", fifo(AP_WEB), r"seeds/texts/ap-web-arbeid.txt: is a named pipe \(FIFO\), not a regular file\n  hint: give a file saved on disk$"),
     Case("text-is-a-folder", "build", replace(MANIFEST, f'file = "{AP_WEB}"', 'file = "texts"'), r"sources.toml:{}: document 'ap-web-arbeid': file 'texts' is a folder\n  hint: name the text file itself$"),
+    Case("file-name-in-nfd-on-disk", "build", rename_text("texts/b\u00e5t.txt", "texts/ba\u030at.txt"), r"sources.toml:{}: document 'ap-web-arbeid': file 'texts/b\u00e5t.txt' not found under \S*seeds\n  hint: the folder has this name in the other Unicode form \(NFC or NFD"),
+    Case("file-name-in-other-case-on-disk", "build", rename_text("texts/Arbeid.txt", "texts/arbeid.txt"), r"sources.toml:{}: document 'ap-web-arbeid': file 'texts/Arbeid.txt' not found under \S*seeds\n  hint: the folder has 'arbeid.txt': the letters' case counts"),
     Case("file-empty-string", "build", replace(MANIFEST, f'file = "{AP_WEB}"', 'file = ""'), r"sources.toml:{}: document 'ap-web-arbeid': file is empty$"),
     Case("file-with-backslash", "build", replace(MANIFEST, f'file = "{AP_WEB}"', 'file = "texts\\\\ap-web-arbeid.txt"'), r"sources.toml:{}: document 'ap-web-arbeid': file 'texts\\\\ap-web-arbeid.txt' " + OUTSIDE),
     Case("file-with-nul", "build", replace(MANIFEST, f'file = "{AP_WEB}"', 'file = "texts/ap\\u0000.txt"'), r"sources.toml:{}: document 'ap-web-arbeid': file contains the control character U\+0000 NUL"),
