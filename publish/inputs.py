@@ -68,7 +68,8 @@ def _read_utf8(path: Path, root: Path | None = None, limit: int = MAX_EDITOR_BYT
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         message = f"not valid UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}"
-        raise InputError(path, message, line=line, hint="save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')") from None
+        hint = "save the file as UTF-8" + (" (a spreadsheet's 'CSV UTF-8')" if path.suffix == ".csv" else " (an editor's 'UTF-8', not 'ANSI')")
+        raise InputError(path, message, line=line, hint=hint) from None
 
 
 # The deepest nesting of arrays and inline tables read. Measured: the seeds' manifest and taxonomy and the

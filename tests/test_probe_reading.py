@@ -194,6 +194,7 @@ CASES = [
     Case("manifest-17-mib-sparse", "build", sparse(MANIFEST, 17 * 2**20), r"sources.toml: 17,825,792 bytes; at most 16,777,216 are read\n  hint: "),
     # the manifest's bytes and syntax
     Case("manifest-utf16", "build", transform(MANIFEST, lambda raw: raw.decode("utf-8").encode("utf-16")), r"sources.toml:1: not valid UTF-8: byte 0xff at offset 0\n"),
+    Case("manifest-cp1252", "build", transform(MANIFEST, lambda raw: raw.decode("utf-8").encode("cp1252")), r"sources.toml:10: not valid UTF-8: byte 0xf8 at offset \d+\n  hint: save the file as UTF-8 \(an editor's 'UTF-8', not 'ANSI'\)$"),
     Case("manifest-nul-byte-in-key", "build", replace(MANIFEST, "publisher = ", "publi\x00sher = "), r"sources.toml:{}: malformed TOML: Expected '=' after a key"),
     Case("manifest-nul-escape-in-value", "build", replace(MANIFEST, 'publisher = "', 'publisher = "\\u0000'), r"sources.toml:{}: \[dataset\]: publisher contains the control character U\+0000 NUL\n"),
     Case("manifest-key-twice", "build", replace(MANIFEST, 'version = "1.0.0"', 'version = "1.0.0"\nversion = "1.0.1"'), r"sources.toml:{}: malformed TOML: Cannot overwrite a value"),
