@@ -382,8 +382,9 @@ def read_csv(path: Path, columns: tuple[str, ...], root: Path | None = None) -> 
             _check_row(path, line, record, header)
             rows.append(Row(line, dict(zip(header, record, strict=True))))
     except csv.Error as err:
-        hint = "a text with a comma, a quote or a line break is in double quotes; is a quote on this line left open?"
-        raise InputError(path, f"malformed CSV: {err}", line=ended + 1, hint=hint) from None
+        if "field larger than field limit" in str(err):  # the csv module's own limit, when no library raised it
+            raise _long_field(path, ended + 1) from None
+        raise InputError(path, f"malformed CSV: {err}", line=ended + 1, hint=_QUOTES_HINT) from None
     if header is None:
         raise InputError(path, f"empty file: the header needs {','.join(columns)}", line=1)
     return rows
@@ -418,11 +419,24 @@ def _start_line(end_line: int, record: list[str]) -> int:
     return end_line - sum(value.count("\n") for value in record)
 
 
+# The longest field of an editor's CSV: the csv module's default limit, checked here as well because a
+# library may raise the module-wide limit (Frictionless's CSV parser does when it reads a table), which
+# made the bound depend on what ran before in the process. A pledge has at most 5,000 characters.
+MAX_FIELD_CHARS = 131_072
+_QUOTES_HINT = "a text with a comma, a quote or a line break is in double quotes; is a quote on this line left open?"
+
+
+def _long_field(path: Path, line: int) -> InputError:
+    return InputError(path, f"a field of more than {MAX_FIELD_CHARS:,} characters", line=line, hint=_QUOTES_HINT)
+
+
 def _check_row(path: Path, line: int, record: list[str], header: list[str]) -> None:
     if len(record) != len(header):
         fields = "field" if len(record) == 1 else "fields"
         hint = "a text with a comma must be in double quotes" if len(record) > len(header) else "fill in every column"
         raise InputError(path, f"row has {len(record)} {fields}, the header {len(header)} ({','.join(header)})", line=line, hint=hint)
+    if any(len(value) > MAX_FIELD_CHARS for value in record):
+        raise _long_field(path, line)
     for name, value in zip(header, record, strict=True):
         found = control_character(value, allowed="\n\r")
         if found:
