@@ -6,6 +6,7 @@ import codecs
 import datetime
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -222,13 +223,11 @@ def _id(entry: Entry, key: str = "id") -> str:
     return value
 
 
-def _url(entry: Entry, key: str, value: str, *, empty: bool = True) -> str:
-    """A web address the package, the DCAT record and the booklet link to: http(s) with a host, or empty
-    where allowed. Anything else (`javascript:`, `file:`, a bare name) would be published as a link."""
-    if value == "" and empty:
-        return value
-    if not _is_web_address(value):
-        hint = "write the whole address, such as https://example.no/side" + (", or leave it empty" if empty else "")
+def _url(entry: Entry, key: str, value: str) -> str:
+    """A web address the package, the DCAT record and the booklet link to: http(s) with a host, or empty.
+    Anything else (`javascript:`, `file:`, a bare name) would be published as a link."""
+    if value and not _is_web_address(value):
+        hint = "write the whole address, such as https://example.no/side, or leave it empty"
         raise entry.error(key, f"{key} {value[:80]!r} is not an http(s) address", hint=hint)
     return value
 
@@ -263,7 +262,7 @@ def _dataset(entry: Entry) -> Dataset:
         created=created,
         license=fields.license,
         license_title=fields.license_title,
-        license_path=_url(entry, "license_path", fields.license_path, empty=False),
+        license_path=_url(entry, "license_path", fields.license_path),
         publisher=fields.publisher,
         keywords=tuple(fields.keywords),
         homepage=_url(entry, "homepage", fields.homepage),
@@ -440,10 +439,24 @@ def _inside(seeds_dir: Path, name: str, entry: Entry) -> Path:
             hint=f"put the text under {seeds_dir}/texts/ and name it relative to {seeds_dir} (no '..', absolute path or symlink out)",
         )
     if not target.exists():  # what else is not a regular file (a FIFO, a device) read_inside names
-        raise entry.error("file", f"file {name!r} not found under {seeds_dir}")
+        raise entry.error("file", f"file {name!r} not found under {seeds_dir}", hint=_same_name_hint(target))
     if target.is_dir():
         raise entry.error("file", f"file {name!r} is a folder", hint="name the text file itself")
     return target
+
+
+def _same_name_hint(target: Path) -> str:
+    """A file whose name differs from the one sought only in its Unicode form or case: a name typed on one
+    system (NFC "bærum.txt") and saved on another (macOS writes NFD) looks the same and is not found."""
+    key = unicodedata.normalize("NFC", target.name).casefold()
+    if not target.parent.is_dir():
+        return ""
+    found = sorted(p.name for p in target.parent.iterdir() if unicodedata.normalize("NFC", p.name).casefold() == key)
+    if not found:
+        return ""
+    if unicodedata.normalize("NFC", found[0]) == unicodedata.normalize("NFC", target.name):
+        return "the folder has this name in the other Unicode form (NFC or NFD, as macOS writes it): rename the file to the manifest's name"
+    return f"the folder has {found[0]!r}: the letters' case counts in a file name"
 
 
 def _bullets(entry: Entry, bullets: list[str]) -> tuple[str, ...]:
