@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 import polars as pl
@@ -125,7 +126,8 @@ class _Known:
         self.ids: list[str] = []
         self.exact: dict[str, str] = {}
         self.containing: dict[str, set[int]] = defaultdict(set)  # stem -> known texts that have it
-        self.keyed: dict[tuple[str, ...], list[int]] = defaultdict(list)  # two rarest stems -> known texts
+        # two rarest stems -> number of stems -> known texts
+        self.keyed: dict[tuple[str, ...], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         self.by_length: dict[int, list[int]] = defaultdict(list)  # for new texts without stems
 
     def add(self, candidate: _Candidate, pledge_id: str) -> None:
@@ -136,24 +138,30 @@ class _Known:
         self.exact.setdefault(candidate.norm, pledge_id)
         for stem in candidate.stems:
             self.containing[stem].add(index)
-        self.keyed[candidate.ordered[:2]].append(index)
+        self.keyed[candidate.ordered[:2]][len(candidate.stems)].append(index)
         self.by_length[len(candidate.norm)].append(index)
 
     def _pool(self, candidate: _Candidate) -> list[int]:
-        """Every known pledge that could pass the stem test with `candidate`, in the order they came."""
+        """Every known pledge that could pass the stem test with `candidate`, in the order they came: those
+        holding all its stems (the sets of its stems intersected, rarest first), and those whose stems
+        are all among its own (found by their two rarest stems, then checked), so that texts alike but for
+        a word of a small vocabulary meet only those that can merge with them (R01)."""
         ordered, empty = candidate.ordered, set()
         if not ordered:
             longest = int(len(candidate.norm) * (200 - NEAR_DUPLICATE_RATIO) / NEAR_DUPLICATE_RATIO) + 1
             pool = {i for n in range(len(candidate.norm), longest + 1) for i in self.by_length.get(n, ())}
-        elif len(ordered) == 1:
-            pool = set(self.containing.get(ordered[0], empty))
         else:
-            pool = self.containing.get(ordered[0], empty) & self.containing.get(ordered[1], empty)
-        pool.update(self.keyed.get((), ()))
-        for at, first in enumerate(ordered):
-            pool.update(self.keyed.get((first,), ()))
-            for second in ordered[at + 1 :]:
-                pool.update(self.keyed.get((first, second), ()))
+            pool = self.containing.get(ordered[0], empty) & self.containing.get(ordered[-1] if len(ordered) == 1 else ordered[1], empty)
+            for stem in ordered[2:]:
+                if not pool:
+                    break
+                pool &= self.containing.get(stem, empty)
+        within: set[int] = set()  # known texts with fewer stems whose two rarest it holds; those as many are in `pool`
+        for key in [()] + [(first,) for first in ordered] + list(combinations(ordered, 2)):
+            for count, indexes in self.keyed.get(key, {}).items():
+                if count < len(ordered) or not key:
+                    within.update(indexes)
+        pool.update(i for i in within if self.candidates[i].stems <= candidate.stems)
         return sorted(pool)
 
     def best(self, candidate: _Candidate) -> tuple[str, float] | None:

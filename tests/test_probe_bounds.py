@@ -21,9 +21,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.build  # validate and diff run as the user runs them: a Python process each
 
 HANG = 120  # seconds: a guard against a hang, not a speed target (those are in bench/)
 MEMORY_MB = 500
@@ -401,3 +404,30 @@ def test_t16_a_form_feed_at_a_line_start_still_opens_a_page(tmp_path):
     extraction = extract(fixture_document(path, "auto"))
     assert extraction.layout.pages == 2
     assert [item.text for item in extraction.items] == ["Bygge flere boliger.", "Ansette flere lærere."]
+
+
+# ---- print ----------------------------------------------------------------------------------------------------
+
+
+def test_i9_a_3900_character_word_is_printed_with_break_opportunities(built):
+    """A pledge with one legal word of 3,900 characters: the booklet prints it with a zero-width space
+    after every 60 characters (its layout time is in bench/README.md); the seeds' words stay whole."""
+    import json
+
+    from publish import booklet
+    from publish.sources import load_corpus
+
+    word = "".join("abcdefghijklmnoprstuvyæøå"[(i * 7) % 25] for i in range(3_900))
+    frames = dict(built.frames)
+    pledges = frames["pledges"]
+    target = pledges.filter(pledges["kind"] == "pledge")["pledge_id"][0]
+    frames["pledges"] = pledges.with_columns(
+        text=pl.when(pl.col("pledge_id") == target).then(pl.col("text") + " " + word).otherwise(pl.col("text"))
+    )
+    corpus = load_corpus(ROOT / "seeds")
+    evaluation = json.loads((built.paths.out / "evaluation.json").read_text(encoding="utf-8"))
+    html = booklet.render_html(booklet.BookletModel(corpus, frames, evaluation, "a4", corpus.groups[0]))
+    assert word not in html
+    assert "\u200b".join(word[at : at + 60] for at in range(0, 3_900, 60)) in html
+    assert "rehabiliteringsinstitusjonene" in html  # the seeds' longest word, whole
+    assert html.count("\u200b") % 64 == 0  # 64 breaks wherever the pledge is printed, and none elsewhere
