@@ -139,7 +139,7 @@ def gzip_bomb(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("declared", [False, True], ids=["by-suffix", "by-compression-key"])
 def test_v07_a_gzip_bomb_is_stopped_at_the_data_cap(package, gzip_bomb, declared):
-    """2 MB of gzip expanding to 2 GiB: counted as it streams, stopped at 512 MiB, nothing kept."""
+    """2 MB of gzip expanding to 2 GiB: counted as it streams, stopped at 128 MiB, nothing kept."""
     descriptor = _only(package, "actors")
     name = "actors.gz" if declared else "actors.csv.gz"
     shutil.copy(gzip_bomb, package / "data" / name)
@@ -149,7 +149,7 @@ def test_v07_a_gzip_bomb_is_stopped_at_the_data_cap(package, gzip_bomb, declared
     _save(package, descriptor)
     _fails(
         _run("validate", str(package)),
-        rf"datapackage.json: resource 'actors': '{re.escape(name)}' expands past 512 MiB of data\n  hint: validate bounds the work",
+        rf"datapackage.json: resource 'actors': '{re.escape(name)}' expands past 128 MiB of data\n  hint: validate bounds the work",
     )
 
 
@@ -166,7 +166,7 @@ def test_v08_a_zip_bomb_leaves_no_temporary_file(package, tmp_path):
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     result = _run("validate", str(package), env={**os.environ, "TMPDIR": str(temporary)})
-    _fails(result, r"resource 'actors': 'actors.csv.zip' expands past 512 MiB of data")
+    _fails(result, r"resource 'actors': 'actors.csv.zip' expands past 128 MiB of data")
     assert list(temporary.iterdir()) == []
 
 
@@ -251,7 +251,7 @@ def test_probe_a_bz2_bomb_is_stopped_too(package, tmp_path):
             handle.write(chunk)
     _resource(descriptor, "actors")["path"] = "data/actors.csv.bz2"
     _save(package, descriptor)
-    _fails(_run("validate", str(package)), r"'actors.csv.bz2' expands past 512 MiB of data")
+    _fails(_run("validate", str(package)), r"'actors.csv.bz2' expands past 128 MiB of data")
 
 
 def test_probe_a_valid_gzipped_resource_validates(package):
