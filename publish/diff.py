@@ -19,6 +19,8 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from publish.errors import InputError, printable
+from publish.files import MAX_PACKAGE_BYTES, read_inside
+from publish.inputs import check_header
 from publish.package import neutral, restore
 from publish.text import normalise
 
@@ -53,26 +55,27 @@ def load(package: Path) -> pl.DataFrame:
     """
     folder = package.parent if package.suffix == ".json" else package
     pledges_csv, topics_csv = folder / "data" / "pledges.csv", folder / "data" / "pledge_topics.csv"
-    if not pledges_csv.is_file():
+    if not (pledges_csv.exists() or pledges_csv.is_symlink()):  # a FIFO or a link out is named by _read
         raise InputError(folder, "no data/pledges.csv here", hint="give a data package folder or its datapackage.json")
-    pledges = _read(pledges_csv, ("pledge_id", "actor_id", "document_id", "section_id", "text"), optional=("topic_id",))
+    pledges = _read(pledges_csv, folder, ("pledge_id", "actor_id", "document_id", "section_id", "text"), optional=("topic_id",))
     if "topic_id" not in pledges.columns:
-        pledges = pledges.join(_chapters_before_topic_id(topics_csv), on="pledge_id", how="left")
+        pledges = pledges.join(_chapters_before_topic_id(topics_csv, folder), on="pledge_id", how="left")
     return pledges.with_columns(pl.col("topic_id").fill_null(""))
 
 
-def _chapters_before_topic_id(topics_csv: Path) -> pl.DataFrame:
+def _chapters_before_topic_id(topics_csv: Path, folder: Path) -> pl.DataFrame:
     """Each pledge's chapter in a release from before pledges.topic_id: its rank-1 row in pledge_topics.csv, if there is one."""
-    if not topics_csv.is_file():
+    if not (topics_csv.exists() or topics_csv.is_symlink()):
         return pl.DataFrame(schema={"pledge_id": pl.String, "topic_id": pl.String})
-    topics = _read(topics_csv, ("pledge_id", "topic_id", "rank"))
+    topics = _read(topics_csv, folder, ("pledge_id", "topic_id", "rank"))
     return topics.filter(pl.col("rank") == "1").select("pledge_id", "topic_id")
 
 
-def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pl.DataFrame:
-    """The named columns of a package CSV as text, and those of `optional` it has; neutralised formulas restored."""
+def _read(path: Path, folder: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The named columns of a package CSV (a file inside the package folder) as text, and those of
+    `optional` it has; neutralised formulas restored."""
     try:
-        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        text = read_inside(path, MAX_PACKAGE_BYTES, folder).decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
         raise InputError(path, f"not valid UTF-8 at byte {err.start}", hint="is this a CSV file of a data package?") from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -80,9 +83,7 @@ def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) 
         header = next(reader, None)
         if not header:
             raise InputError(path, "empty file: no header row", line=1, hint="is this a CSV file of a data package?")
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise InputError(path, f"lacks the column {missing[0]!r} (has {', '.join(header)[:120]})", line=1)
+        check_header(path, header, columns)
         columns += tuple(c for c in optional if c in header)
         at = [header.index(c) for c in columns]
         values: list[list[str]] = [[] for _ in columns]

@@ -25,7 +25,7 @@ import re2
 
 from publish import schema
 from publish.errors import InputError
-from publish.inputs import read_text
+from publish.outputs import MARKER
 from publish.sources import Corpus
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -164,14 +164,13 @@ def write_package(corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[
     package = descriptor(corpus, tables, data_dir)
     (out_dir / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / "README.md").write_text(package_readme(corpus, frames, tables), encoding="utf-8")
-    changelog = corpus.seeds_dir / "CHANGELOG.md"
-    if changelog.exists():
-        (out_dir / "CHANGELOG.md").write_bytes(read_text(changelog).encode("utf-8"))
+    if corpus.changelog is not None:  # read and checked with the manifest (sources.load_corpus)
+        (out_dir / "CHANGELOG.md").write_bytes(corpus.changelog.encode("utf-8"))
 
 
 def write_zip(package_dir: Path, zip_path: Path) -> None:
     """The package as one download; fixed entry times and order so the zip is byte-identical."""
-    files = sorted(p for p in package_dir.rglob("*") if p.is_file())
+    files = sorted(p for p in package_dir.rglob("*") if p.is_file() and p.name != MARKER)  # the folder's marker is no part of the data
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in files:
             info = zipfile.ZipInfo(path.relative_to(package_dir).as_posix(), date_time=ZIP_TIME)

@@ -26,7 +26,8 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.build  # validate and diff run as the user runs them: a Python process each
+# Each case runs `python -m publish validate` or `diff` as a user does, in a process of its own.
+pytestmark = pytest.mark.build
 
 HANG = 120  # seconds: a guard against a hang, not a speed target (those are in bench/)
 MEMORY_MB = 500
