@@ -190,8 +190,8 @@ _STANDARD_PROFILE = re.compile(r"https://datapackage\.org/profiles/[12]\.0/[a-z]
 # 39 MB, validated in 13.7 s (about 3 MB/s, bench/README.md).
 MAX_DESCRIPTOR_BYTES = 16 * 2**20  # datapackage.json and any schema or dialect file it names: 500x the seeds'
 MAX_JSON_DEPTH = 32  # 4x the seeds' descriptor; Python's own parser fails near 1,000
-MAX_DATA_BYTES = 512 * 2**20  # all resources together, as read after decompression: 13x the 100x corpus
-MAX_DECOMPRESS_SECONDS = 30.0  # the size cap ends a bomb first (2 GiB of zeros: stopped at 512 MiB in ~2 s)
+MAX_DATA_BYTES = 128 * 2**20  # all resources together, as read after decompression: 3x the 100x corpus
+MAX_DECOMPRESS_SECONDS = 20.0  # a backstop: the size cap ends a bomb first (2 GiB of gzipped zeros: stopped at 128 MiB)
 _COMPRESSIONS = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}  # and zip, which Frictionless supports too
 _CHUNK = 2**20
 _RE2_OPTIONS = re2.Options()
