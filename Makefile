@@ -87,6 +87,8 @@ test: $(INSTALLED) lint system test-tools
 bench: $(INSTALLED) system
 	$(PY) -m bench.run
 	$(PY) -m bench.groups
+	$(PY) -m bench.scaling
+	$(PY) -m bench.longword
 
 clean:
 	rm -rf build $(VENV) $(LOCK_TOOL)
