@@ -71,6 +71,7 @@ class Item:
     markers: list[Marker] = field(default_factory=list)
     children: list[Item] = field(default_factory=list)
     source: str = ""  # the short title of the document it is quoted from, which its own chapter references mean
+    lines: str = ""  # its citation without the document's name, for a list that names its document once
 
     @property
     def pieces(self) -> list[tuple[str, bool]]:
@@ -87,6 +88,13 @@ class Column:
     @property
     def count(self) -> int:
         return sum(1 + len(item.children) for item in self.items)
+
+    @property
+    def source(self) -> str:
+        """The one document every item of the list is quoted from, if there is one: a stacked list names it in
+        its head, once, instead of on every pledge."""
+        sources = {i.source for item in self.items for i in (item, *item.children)}
+        return sources.pop() if len(sources) == 1 else ""
 
     @property
     def side_items(self) -> list[Item]:
@@ -196,21 +204,65 @@ def shorten(text: str, limit: int) -> str:
 
 
 def actor_codes(actors: pl.DataFrame) -> dict[str, str]:
-    """A short code per actor for pledge labels: the first letter of its short name, else the short name,
-    made unique; a code ending in a digit gets a dash, so "P2" + 1 never reads as "P" + 21.
+    """A short code per actor for pledge labels, unique in the group and the same whatever the actors' order:
+    the first letter of its short name where no other actor's starts with it; among those that share it,
+    an actor whose short name is that letter keeps it and the others take the shortest beginning of their
+    short name that no other code has. A code ending in a digit gets a dash, so "P2" + 1 never reads as "P" + 21.
 
     >>> actor_codes(pl.DataFrame({"actor_id": ["a", "b", "c", "d"], "short_name": ["Ap", "Rødt", "P1", "P2"]}))
-    {'a': 'A', 'b': 'R', 'c': 'P', 'd': 'P2-'}
+    {'a': 'A', 'b': 'R', 'c': 'P1-', 'd': 'P2-'}
+    >>> actor_codes(pl.DataFrame({"actor_id": list("abcdef"), "short_name": ["KrF", "K", "SV", "Sp", "Sentrum", "V"]}))
+    {'a': 'Kr', 'b': 'K', 'c': 'SV', 'd': 'Sp', 'e': 'Se', 'f': 'V'}
     """
+    names = {row["actor_id"]: row["short_name"].replace(" ", "") for row in actors.iter_rows(named=True)}
+    initial = {actor: name[0].upper() for actor, name in names.items()}
     codes: dict[str, str] = {}
-    for actor in actors.iter_rows(named=True):
-        code = actor["short_name"][0].upper()
-        if code in codes.values():
-            code = actor["short_name"] + ("-" if actor["short_name"][-1].isdigit() else "")
-        while code in codes.values():
+    for actor, name in names.items():
+        rivals = [other for other in names if other != actor and initial[other] == initial[actor]]
+        if not rivals or name.upper() == initial[actor]:
+            codes[actor] = initial[actor]
+            continue
+        taken = {initial[other] for other in rivals if names[other].upper() == initial[other]}
+        for length in range(2, len(name) + 1):
+            code = initial[actor] + name[1:length]
+            clashes = taken | {names[other][:length].upper() for other in rivals}
+            if code.upper() not in clashes:
+                break
+        codes[actor] = code
+    seen: set[str] = set()
+    for actor, code in codes.items():  # identical short names: told apart by their order
+        while code in seen:
             code += "'"
-        codes[actor["actor_id"]] = code
+        seen.add(code)
+        codes[actor] = code + ("-" if code[-1].isdigit() else "")
     return codes
+
+
+# Border patterns that tell the parties' colour bars apart where their colours print as the same grey (14 of a
+# 15-party group's colours lie within 20-42 % luminance): with the actor's letter beside each bar, a pattern
+# and a letter survive any printer. report.css draws `mark-N` as the Nth pattern.
+MARKS = 4
+
+
+def actor_marks(actors: pl.DataFrame) -> dict[str, str]:
+    """A pattern class per actor for its colour bars: parties in turn solid, dashed, dotted, double; the
+    municipality solid (its own column and grey frame set it apart).
+
+    >>> actor_marks(pl.DataFrame({"actor_id": ["a", "b", "k"], "kind": ["party", "party", "municipality"]}))
+    {'a': 'mark-0', 'b': 'mark-1', 'k': 'mark-0'}
+    """
+    parties = [a for a, kind in actors.select("actor_id", "kind").iter_rows() if kind == "party"]
+    return {a: f"mark-{parties.index(a) % MARKS if a in parties else 0}" for a in actors["actor_id"]}
+
+
+def head_name(short_name: str, code: str) -> str:
+    """An actor's short name beside its code in a column head, or nothing when the code says it already
+    ("SV" beside "SV" read "SV SV").
+
+    >>> head_name("SV", "SV"), head_name("V", "V"), head_name("KrF", "Kr")
+    ('', '', 'KrF')
+    """
+    return "" if short_name.replace(" ", "").upper() == code.rstrip("-'").upper() else short_name
 
 
 def citation(row: dict, documents: dict[str, dict]) -> str:
@@ -222,13 +274,20 @@ def citation(row: dict, documents: dict[str, dict]) -> str:
     >>> citation({"document_id": "d", "line_start": 9, "line_end": 9, "printed_line_start": None, "printed_line_end": None}, docs)
     'Ap-program tl. 9'
     """
-    title = documents[row["document_id"]]["short_title"]
+    return f"{documents[row['document_id']]['short_title']} {line_reference(row)}"
+
+
+def line_reference(row: dict) -> str:
+    """The lines of a citation without the document's name: printed line numbers, else the text file's.
+
+    >>> line_reference({"line_start": 9, "line_end": 12, "printed_line_start": None, "printed_line_end": None})
+    'tl. 9–12'
+    """
     if row["printed_line_start"] is not None:
         start, end, word = row["printed_line_start"], row["printed_line_end"], "l."
     else:
         start, end, word = row["line_start"], row["line_end"], "tl."
-    lines = str(start) if start == end else f"{start}–{end}"
-    return f"{title} {word} {lines}"
+    return f"{word} {start if start == end else f'{start}–{end}'}"
 
 
 def group_frames(frames: dict[str, pl.DataFrame], group_id: str) -> dict[str, pl.DataFrame]:
@@ -267,6 +326,8 @@ class BookletModel:
             pl.col("kind") == "municipality", pl.col("actor_id").replace_strict(manifest_order, default=len(manifest_order))
         )
         self.codes = actor_codes(self.actors)
+        self.heads = {a["actor_id"]: head_name(a["short_name"], self.codes[a["actor_id"]]) for a in self.actors.iter_rows(named=True)}
+        self.marks = actor_marks(self.actors)
         self.documents = {d["document_id"]: d for d in self.frames["documents"].iter_rows(named=True)}
         self.actor_of = dict(self.frames["pledges"].select("pledge_id", "actor_id").iter_rows())
         self.items: dict[str, Item] = {}
@@ -322,6 +383,15 @@ class BookletModel:
         return ("program " if programmes and periods else "") + " og ".join(periods)
 
     @property
+    def parties_by_period(self) -> list[tuple[str, list[str]]]:
+        """Each period with the short names of the parties that speak for it, in the parties' order: a cover of
+        fifteen parties says which period each is for in a line or two."""
+        grouped: dict[str, list[str]] = {}
+        for party in self.parties:
+            grouped.setdefault(self.period_of(party["actor_id"]), []).append(party["short_name"])
+        return list(grouped.items())
+
+    @property
     def periods_differ(self) -> bool:
         """True when the parties' programmes are for different periods: the booklet says so plainly."""
         return len({self.period_of(a["actor_id"]) for a in self.parties} - {""}) > 1
@@ -374,6 +444,15 @@ class BookletModel:
         (0, 4)
         """
         return 0 if n <= 0 else min(4, 1 + (4 * n - 1) // max(self.max_count, 1))
+
+    @functools.cached_property
+    def max_pairs(self) -> int:
+        """The most related (agree or similar) pairs between two actors of the booklet."""
+        return max((c["agree"] + c["similar"] for c in self.agreement.values()), default=1)
+
+    def pair_shade(self, n: int) -> int:
+        """A grey level 0-4 for an actor pair's related pairs, in quarters of the booklet's largest."""
+        return 0 if n <= 0 else min(4, 1 + (4 * n - 1) // max(self.max_pairs, 1))
 
     def pair_total(self, a: dict, b: dict, relation: str) -> int:
         return self.agreement.get((a["actor_id"], b["actor_id"]), {}).get(relation, 0)
@@ -460,6 +539,7 @@ class BookletModel:
             line_start=first["line_start"],
             chapter=chapter,
             source=self.documents[first["document_id"]]["short_title"],
+            lines=line_reference(first),
         )
         self.items[row["pledge_id"]] = item
         return item
