@@ -17,7 +17,6 @@ import logging
 import mimetypes
 import os
 import re
-import shutil
 import signal
 import threading
 from collections.abc import Iterator
@@ -26,8 +25,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from publish import impose
 from publish.errors import InputError
-from publish.impose import impose_booklet
 from publish.templating import TEMPLATES
 
 
@@ -349,17 +348,36 @@ def write_pdf(html: str, date: str, laid_out: Path, templates: Path = TEMPLATES)
     return reused(laid_out) or _remember(laid_out, write_layout(lay_out(html, templates), laid_out, date))
 
 
-def write_imposed(html: str, a5_path: Path, target: Path, date: str, laid_out: Path, templates: Path = TEMPLATES) -> Rendered:
-    """A worker's A5 job: the imposed booklet from `laid_out`, made there first unless an earlier build
-    left it (A5 pages laid out and written as `a5_path`, imposed two-up, removed); copied to `target`."""
+def write_imposed(html: str, a5_path: Path, date: str, laid_out: Path, templates: Path = TEMPLATES) -> Rendered:
+    """A worker's A5 job: the imposed booklet as `laid_out`, made there unless an earlier build left it (A5
+    pages laid out and written as `a5_path`, imposed two-up with their covers, removed); the build attaches
+    the zip and the workbook, as the booklet's last page says."""
     rendered = reused(laid_out)
     if rendered is None:
         rendered = write_layout(lay_out(html, templates), a5_path, date)
-        rendered.sheets = impose_booklet(a5_path, laid_out)
+        rendered.sheets = impose_parts(a5_path, laid_out, date, templates)
         a5_path.unlink()
         _remember(laid_out, rendered)
-    shutil.copyfile(laid_out, target)
     return rendered
+
+
+def impose_parts(a5_pdf: Path, target: Path, date: str, templates: Path = TEMPLATES) -> list[int]:
+    """A5 pages imposed as stapled booklets that end where a chapter opens, each with its own covers, laid out
+    from parts.html (the first booklet's back cover, on the file's first side, says how to print). Returns the
+    sheets of each booklet."""
+    import pikepdf
+
+    from publish.templating import render
+
+    with pikepdf.open(a5_pdf) as pdf:
+        pages, title = len(pdf.pages), str(pdf.docinfo.get("/Title", ""))
+    parts = impose.plan_parts(pages, impose.section_openings(a5_pdf))
+    covers = a5_pdf.with_name(a5_pdf.stem + "-covers.pdf")
+    write_layout(lay_out(render(templates, "parts.html", title=title, parts=parts), templates), covers, date)
+    try:
+        return impose.impose_booklet(a5_pdf, covers, parts, target)
+    finally:
+        covers.unlink()
 
 
 def attach(pdf_path: Path, target: Path, attachments: list[Path], date: str) -> None:
