@@ -290,9 +290,11 @@ def line_reference(row: dict) -> str:
     return f"{word} {start if start == end else f'{start}–{end}'}"
 
 
-def group_frames(frames: dict[str, pl.DataFrame], group_id: str) -> dict[str, pl.DataFrame]:
-    """The tables cut to one comparison group: its actors, their documents, pledges and relations."""
+def group_frames(frames: dict[str, pl.DataFrame], group_id: str, actor_ids: tuple[str, ...] = ()) -> dict[str, pl.DataFrame]:
+    """The tables cut to one comparison group (or some of its actors): its actors, their documents, pledges and relations."""
     actors = frames["actors"].filter(pl.col("comparison_group") == group_id)
+    if actor_ids:
+        actors = actors.filter(pl.col("actor_id").is_in(list(actor_ids)))
     documents = frames["documents"].filter(pl.col("actor_id").is_in(actors["actor_id"].implode()))
     pledges = frames["pledges"].filter(pl.col("actor_id").is_in(actors["actor_id"].implode()))
     ids = pledges["pledge_id"].implode()
@@ -311,14 +313,27 @@ def group_frames(frames: dict[str, pl.DataFrame], group_id: str) -> dict[str, pl
 class BookletModel:
     """Everything the templates print, arranged by chapter; built once from the tables.
 
-    With a group, only that group's actors, pledges and relations (its booklet); without, every actor.
+    With a group, only that group's actors, pledges and relations (its booklet); without, every actor. With
+    `topics` (a committee's booklet), only those chapters, in that order; their pledges keep the labels they
+    have in the group's whole booklet, and a cross-reference to a pledge outside them is left out. With
+    `actors`, only those of the group.
     """
 
-    def __init__(self, corpus: Corpus, frames: dict[str, pl.DataFrame], evaluation: dict, paper: str, group: Group | None = None):
+    def __init__(
+        self,
+        corpus: Corpus,
+        frames: dict[str, pl.DataFrame],
+        evaluation: dict,
+        paper: str,
+        group: Group | None = None,
+        topics: tuple[str, ...] = (),
+        actors: tuple[str, ...] = (),
+    ):
         self.corpus = corpus
         self.dataset = corpus.dataset
         self.group = group or Group("", corpus.dataset.title.split(":")[0].strip(), corpus.dataset.title.split(":")[0].strip())
-        self.frames = group_frames(frames, group.group_id) if group else frames
+        self.frames = group_frames(frames, group.group_id, actors) if group else frames
+        self.topics = topics
         self.evaluation = evaluation
         self.paper = PAPER[paper]
         manifest_order = {a.actor_id: n for n, a in enumerate(corpus.actors)}  # P2 before P10, as the editor wrote them
@@ -429,9 +444,11 @@ class BookletModel:
         return len(self.parties) > SIDE_BY_SIDE_MAX
 
     def _agreement(self) -> dict[tuple[str, str], dict[str, int]]:
-        """(actor, actor) -> relation -> count over the whole booklet, both orders of each pair (computed once)."""
+        """(actor, actor) -> relation -> count over the booklet's chapters, both orders of each pair (computed once)."""
         counts: dict[tuple[str, str], dict[str, int]] = {}
         for a, b, relation in self.frames["relations"].select("pledge_id_a", "pledge_id_b", "relation").iter_rows():
+            if a not in self.items or b not in self.items:
+                continue  # a pledge outside the booklet's chapters (or a context row, printed nowhere)
             x, y = self.actor_of[a], self.actor_of[b]
             for key in ((x, y), (y, x)):
                 counts.setdefault(key, {"agree": 0, "similar": 0, "disagree": 0})[relation] += 1
@@ -486,6 +503,11 @@ class BookletModel:
             party_columns = [c for c in columns if c.actor["kind"] == "party"]
             baselines = [c for c in columns if c.actor["kind"] == "municipality" and c.items]
             chapters.append(Chapter(number, topic, party_columns, baselines, [], 0, 0))
+        if self.topics:  # numbered and labelled as in the whole booklet, then cut to the committee's chapters
+            by_id = {c.topic["topic_id"]: c for c in chapters}
+            chapters = [by_id[topic] for topic in self.topics]
+            kept = {c.number for c in chapters}
+            self.items = {pledge: item for pledge, item in self.items.items() if item.chapter in kept}
         self._mark_relations(chapters)
         self._balance(chapters)
         return chapters
@@ -555,7 +577,7 @@ class BookletModel:
             elsewhere = a.chapter != b.chapter
             a.markers.append(Marker(row["relation"], b.label, symbol, word, elsewhere))
             b.markers.append(Marker(row["relation"], a.label, symbol, word, elsewhere))
-            chapter = by_topic[row["topic_id"]]
+            chapter = by_topic.get(row["topic_id"]) or next(c for c in chapters if c.number == a.chapter)
             if row["relation"] == "disagree":
                 chapter.disagreements.append((a, b, row["note"] or ""))
             elif row["relation"] == "agree":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -40,6 +41,7 @@ OUT_NAMES = (
     A5_PAGES,
     LAYOUTS,
     release.GROUPS_FOLDER,
+    release.BOOKLETS_FOLDER,
     "release",
     "site",
 )
@@ -160,6 +162,7 @@ def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.Dat
     extractions = log.run("extract", lambda: _extract_all(corpus), _describe_extractions)
     frames = log.run("tables", lambda: tables.build_tables(corpus, extractions), _counts)
     frames.update(log.run("topics", lambda: _topics(paths.seeds, frames, log), _counts))
+    sources.check_booklet_topics(corpus, frames["topics"]["topic_id"].to_list())
     automatic = log.run(
         "relations",
         lambda: _relations(paths.seeds, frames),
@@ -208,18 +211,20 @@ def _site(corpus: sources.Corpus, model, out_dir: Path, templates: Path) -> int:
 class _Booklet:
     """One group's booklet under way: its folder in the build, its HTML, and the jobs laying it out."""
 
-    group: str  # the group's id
+    group: str  # the booklet's id: its group's, without [[booklets]]
     folder: Path
     html: str
     laid_out: Path  # report.pdf's pages (A4, or A5 with --paper a5), before the zip and the workbook are attached
     a4: Job | None = None  # laying them out
     a5: Job | None = None  # the A5 pages imposed as report-booklet.pdf (when report.pdf is A4)
+    imposed: Path | None = None  # the imposed A5 pages, before the zip and the workbook are attached
     lines: list[str] = field(default_factory=list)
     start: float = field(default_factory=time.perf_counter)
 
 
 def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog, helper: Helper) -> list[_Booklet]:
-    """Each group's report.html written and its layouts handed to the workers, the longer A5 one first."""
+    """Each booklet's report.html written (one per group, or the manifest's [[booklets]]) and its layouts
+    handed to the workers, the longer A5 one first."""
     if not paths.report:
         return []
     from publish import booklet, render
@@ -227,22 +232,25 @@ def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_di
     booklets = []
     start = time.perf_counter()
     date = corpus.dataset.created
-    for group in corpus.groups:
-        folder = out_dir / release.booklet_folder(corpus, group.group_id)
+    groups = {g.group_id: g for g in corpus.groups}
+    for entry in corpus.booklets:
+        folder = out_dir / release.booklet_folder(corpus, entry)
         folder.mkdir(parents=True, exist_ok=True)
-        model = booklet.BookletModel(corpus, frames, evaluation, paths.paper, group)
+        group = dataclasses.replace(groups[entry.group], title=entry.title)
+        model = booklet.BookletModel(corpus, frames, evaluation, paths.paper, group, topics=entry.topics, actors=entry.actors)
         html = booklet.render_html(model, paths.templates)
-        made = _Booklet(group.group_id, folder, html, _laid_out(html, date, paths, out_dir))
+        made = _Booklet(entry.booklet_id, folder, html, _laid_out(html, date, paths, out_dir))
         (folder / "report.html").write_text(made.html, encoding="utf-8")
         if paths.paper != "a5":  # report.pdf is A4: the imposed booklet needs its own A5 layout
             html_a5 = booklet.render_html(model.on_paper("a5"), paths.templates)
             laid_out = _laid_out(html_a5, date, paths, out_dir)
-            made.a5 = helper.submit(render.write_imposed, html_a5, folder / A5_PAGES, folder / "report-booklet.pdf", date, laid_out, paths.templates)
+            made.a5 = helper.submit(render.write_imposed, html_a5, folder / A5_PAGES, date, laid_out, paths.templates)
+            made.imposed = laid_out
         made.a4 = helper.submit(render.write_pdf, html, date, made.laid_out, paths.templates)
         booklets.append(made)
     size = sum(len(b.html) for b in booklets) // 1024
-    groups = f" ({len(booklets)} groups)" if len(booklets) > 1 else ""
-    log.record("html", time.perf_counter() - start, f"report.html, {size} KiB{groups}")
+    several = f" ({len(booklets)} booklets)" if len(booklets) > 1 else ""
+    log.record("html", time.perf_counter() - start, f"report.html, {size} KiB{several}")
     return booklets
 
 
@@ -261,12 +269,18 @@ def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Pa
             _finished(b, kind, len(booklets) > 1, log)
             if kind == "a4":
                 render.attach(b.laid_out, b.folder / "report.pdf", attachments, corpus.dataset.created)
+            else:  # its appendix says both files are attached, as they are to report.pdf
+                render.attach(b.imposed, b.folder / "report-booklet.pdf", attachments, corpus.dataset.created)
             if not any(other is b for other, _ in waiting.values()):
                 where = f"{b.folder.relative_to(out_dir)}/" if b.folder != out_dir else ""
                 log.record("booklet", time.perf_counter() - b.start, f"{b.group}: " + ", ".join(f"{where}{line}" for line in b.lines))
     if paths.paper == "a5":  # report.pdf is the A5 layout itself
         for b in booklets:
-            log.run("impose", lambda b=b: impose.impose_booklet(b.folder / "report.pdf", b.folder / "report-booklet.pdf"), _imposed)
+            log.run(
+                "impose",
+                lambda b=b: render.impose_parts(b.folder / "report.pdf", b.folder / "report-booklet.pdf", corpus.dataset.created, paths.templates),
+                _imposed,
+            )
 
 
 def _laid_out(html: str, date: str, paths: Paths, out_dir: Path) -> Path:
@@ -305,8 +319,8 @@ def _imposed(sheets: list[int]) -> str:
         return f"imposed as report-booklet.pdf: {sheets[0]} A4 sheets printed on both sides, folded and stapled as one booklet"
     return (
         f"imposed as report-booklet.pdf: {sum(sheets)} A4 sheets printed on both sides, as {len(sheets)} booklets of "
-        + ", ".join(map(str, sheets[:-1])) + f" and {sheets[-1]} sheets one after the other (each folded and stapled on its own: "
-        + f"more than {impose.STAPLED_PAGES} pages do not staple as one)"
+        + ", ".join(map(str, sheets[:-1])) + f" and {sheets[-1]} sheets one after the other, split where a chapter opens, each with"
+        + f" its own covers (each folded and stapled on its own: more than {impose.STAPLED_PAGES} pages do not staple as one)"
     )
 
 
@@ -314,7 +328,7 @@ def _rendered(name: str) -> Callable:
     """The line of a PDF written: pages, warnings, and what its bytes depend on (font subsetter, Pango, HarfBuzz)."""
     return lambda r: (
         f"{name}, {r.pages} pages, {len(r.warnings)} warnings, fonts subset by {r.subsetter} ({r.engine})"
-        + (f", laid out {r.layouts} times to pin page numbers WeasyPrint misprinted" if r.layouts > 1 else "")
+        + (f", laid out {r.layouts} times to run chapters on below nearly empty pages or pin page numbers WeasyPrint misprinted" if r.layouts > 1 else "")
         + (", laid out by an earlier build" if r.reused else "")
         + "".join(f"\n  warning: {w}" for w in r.warnings)
     )

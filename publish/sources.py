@@ -41,6 +41,7 @@ DATASET_KEYS = (
 )
 ACTOR_KEYS = ("id", "name", "short_name", "kind", "color", "group")
 GROUP_KEYS = ("id", "name", "title", "subtitle")
+BOOKLET_KEYS = ("id", "group", "title", "topics", "actors")
 # A group's booklet subtitle when its [[groups]] entry gives none (or the manifest has no [[groups]]).
 DEFAULT_SUBTITLE = "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
 DOCUMENT_KEYS = (
@@ -67,6 +68,22 @@ class Group:
     name: str  # the place, e.g. "Bærum"
     title: str  # the booklet's title, e.g. "Løfter i Bærum"
     subtitle: str = DEFAULT_SUBTITLE
+
+
+@dataclass(frozen=True)
+class Booklet:
+    """A booklet to print: a group's actors (or some of them) on some of the chapters, e.g. a committee's.
+
+    Without [[booklets]] in the manifest, each group gets one booklet of every chapter, named as the group.
+    """
+
+    booklet_id: str
+    group: str
+    title: str
+    topics: tuple[str, ...] = ()  # chapter (topic) ids, in the booklet's order of chapters; () = every chapter
+    actors: tuple[str, ...] = ()  # actor ids of the group; () = all of them
+    declared: bool = False  # a [[booklets]] entry (its files lie in build/booklets/<id>/)
+    line: int = 0  # the manifest line of its topics, for an unknown topic found once the taxonomy is read
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,7 @@ class Corpus:
     documents: tuple[Document, ...]
     seeds_dir: Path = field(default=Path("seeds"))
     groups: tuple[Group, ...] = ()
+    booklets: tuple[Booklet, ...] = ()
 
     def actors_of(self, group_id: str) -> tuple[Actor, ...]:
         return tuple(a for a in self.actors if a.group == group_id)
@@ -168,10 +186,12 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         raise InputError(seeds_dir, what, hint=f"--seeds names the folder that holds {MANIFEST_NAME} and the texts")
     manifest_path = seeds_dir / MANIFEST_NAME
     data, manifest_text = read_toml(manifest_path)
-    unknown = sorted(set(data) - {"dataset", "groups", "actors", "documents"})
+    unknown = sorted(set(data) - {"dataset", "groups", "actors", "documents", "booklets"})
     if unknown:
         raise InputError(
-            manifest_path, f"unknown table {unknown[0]!r}", hint="the manifest has [dataset], [[groups]], [[actors]] and [[documents]]"
+            manifest_path,
+            f"unknown table {unknown[0]!r}",
+            hint="the manifest has [dataset], [[groups]], [[actors]], [[documents]] and [[booklets]]",
         )
     dataset = _dataset(table(data, manifest_text, manifest_path, "dataset", "[dataset]"))
     group_entries = entries(data, manifest_text, manifest_path, "groups", "group")
@@ -180,7 +200,8 @@ def load_corpus(seeds_dir: Path) -> Corpus:
     actors = _actors(actor_entries, manifest_path, {g.group_id for g in groups} if groups else None)
     groups = _check_groups(groups, group_entries, actors) if groups else _derived_groups(dataset, actors)
     documents = _documents(entries(data, manifest_text, manifest_path, "documents", "document"), {a.actor_id for a in actors}, seeds_dir)
-    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups)
+    booklets = _booklets(entries(data, manifest_text, manifest_path, "booklets", "booklet"), groups, actors)
+    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups, booklets=booklets)
 
 
 def _id(entry: Entry, key: str = "id") -> str:
@@ -264,6 +285,50 @@ def _derived_groups(dataset: Dataset, actors: tuple[Actor, ...]) -> tuple[Group,
         municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), group_id)
         groups.append(Group(group_id, name=municipality, title=title))
     return tuple(groups)
+
+
+def _booklets(found: list[Entry], groups: tuple[Group, ...], actors: tuple[Actor, ...]) -> tuple[Booklet, ...]:
+    """The [[booklets]] entries, each of a known group and that group's actors; without any, one per group.
+
+    Its topics are checked against the taxonomy once that is read (`check_booklet_topics`).
+    """
+    if not found:
+        return tuple(Booklet(g.group_id, g.group_id, g.title) for g in groups)
+    booklets: list[Booklet] = []
+    for entry in found:
+        booklet_id = _id(entry)
+        entry.what = f"booklet {booklet_id!r}"
+        entry.only(BOOKLET_KEYS)
+        if any(b.booklet_id == booklet_id for b in booklets):
+            raise entry.error("id", f"duplicate booklet id {booklet_id!r}")
+        group = entry.text("group")
+        if group not in {g.group_id for g in groups}:
+            raise entry.error("group", f"names unknown group {group!r}", hint=f"known groups: {', '.join(g.group_id for g in groups)}")
+        topics = entry.texts("topics")
+        if not topics:
+            raise entry.error("topics", "topics is empty", hint='list the chapter ids the booklet holds: topics = ["skole", "barnehage"]')
+        members = [a.actor_id for a in actors if a.group == group]
+        chosen = entry.texts("actors", ())
+        for actor in chosen:
+            if actor not in members:
+                raise entry.error("actors", f"names {actor!r}, not an actor of group {group!r}", hint=f"its actors: {', '.join(members)}")
+        title = entry.text("title", empty=False)
+        booklets.append(Booklet(booklet_id, group, title, topics, chosen, declared=True, line=entry.line_of("topics")))
+    return tuple(booklets)
+
+
+def check_booklet_topics(corpus: Corpus, topic_ids: list[str]) -> None:
+    """Every chapter a [[booklets]] entry names is one of the taxonomy's (topics.toml), each named once."""
+    for booklet in corpus.booklets:
+        for topic in booklet.topics:
+            if topic not in topic_ids or booklet.topics.count(topic) > 1:
+                what = f"names unknown topic {topic!r}" if topic not in topic_ids else f"names topic {topic!r} twice"
+                raise InputError(
+                    corpus.seeds_dir / MANIFEST_NAME,
+                    f"booklet {booklet.booklet_id!r}: {what}",
+                    line=booklet.line,
+                    hint=f"the topics of topics.toml: {', '.join(topic_ids)}",
+                )
 
 
 def _actors(found: list[Entry], path: Path, group_ids: set[str] | None = None) -> tuple[Actor, ...]:
