@@ -341,6 +341,7 @@ class BookletModel:
             pl.col("kind") == "municipality", pl.col("actor_id").replace_strict(manifest_order, default=len(manifest_order))
         )
         self.codes = actor_codes(self.actors)
+        self.head_codes = {actor: code.rstrip("-") for actor, code in self.codes.items()}  # the dash is for labels: "P2-1"
         self.heads = {a["actor_id"]: head_name(a["short_name"], self.codes[a["actor_id"]]) for a in self.actors.iter_rows(named=True)}
         self.marks = actor_marks(self.actors)
         self.documents = {d["document_id"]: d for d in self.frames["documents"].iter_rows(named=True)}
@@ -430,6 +431,20 @@ class BookletModel:
         columns = chapter.all_columns
         return sum(c.count for c in columns if c.actor["actor_id"] == actor_id)
 
+    def share(self, chapter: Chapter, actor_id: str) -> str:
+        """An actor's pledges in a chapter as a share of all its pledges (in every chapter, also in a committee's
+        booklet): how much weight it gives the topic, whatever the length of its programme.
+
+        >>> BookletModel.share(type("M", (), {"count": lambda self, c, a: 3, "totals": {"ap": 40}})(), None, "ap")
+        '8\xa0%'
+        """
+        total = self.totals.get(actor_id, 0)
+        n = self.count(chapter, actor_id)
+        if not n or not total:
+            return ""
+        share = 100 * n / total
+        return "<1\xa0%" if share < 1 else f"{share:.0f}\xa0%"
+
     @functools.cached_property
     def max_count(self) -> int:
         return max((self.count(c, a["actor_id"]) for c in self.chapters for a in self.actors.iter_rows(named=True)), default=1)
@@ -503,6 +518,7 @@ class BookletModel:
             party_columns = [c for c in columns if c.actor["kind"] == "party"]
             baselines = [c for c in columns if c.actor["kind"] == "municipality" and c.items]
             chapters.append(Chapter(number, topic, party_columns, baselines, [], 0, 0))
+        self.totals = {a: sum(self.count(c, a) for c in chapters) for a in self.actors["actor_id"]}  # every chapter's, for salience
         if self.topics:  # numbered and labelled as in the whole booklet, then cut to the committee's chapters
             by_id = {c.topic["topic_id"]: c for c in chapters}
             chapters = [by_id[topic] for topic in self.topics]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ from publish.outputs import Publication
 
 T = TypeVar("T")
 A5_PAGES = ".report-a5.pdf"  # the A5 layout of the booklet, removed once imposed
+WARNINGS = "warnings.txt"  # every item of every warning, one kind after another (the log has one line per kind)
 # The PDFs the last build laid out, each named by the hash of what decides its bytes (render.layout_key),
 # with its facts as JSON: a build lays out again only the booklets whose HTML (or templates, code,
 # libraries) changed, so an edit of one group's texts lays out that group's booklet alone.
@@ -34,6 +36,7 @@ LAYOUTS = ".layouts"
 OUT_NAMES = (
     "datapackage.zip",
     "evaluation.json",
+    WARNINGS,
     "workbook.xlsx",
     "report.html",
     "report.pdf",
@@ -66,12 +69,22 @@ class StageLog:
 
     echo: Callable[[str], None] = lambda line: print(line, flush=True)  # noqa: E731 - progress shows as it happens
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # each kind's line -> its items, for WARNINGS
+    listed_in: Path = Path(WARNINGS)  # where the build writes the items (the published path, for the message)
 
     def run(self, name: str, func: Callable[[], T], describe: Callable[[T], str] = lambda _: "") -> T:
         start = time.perf_counter()
         result = func()
         self.record(name, time.perf_counter() - start, describe(result))
         return result
+
+    def warn(self, summary: str, items: list[str] | None = None, hint: str = "") -> None:
+        """One line per kind of warning, with its count; the items it concerns go to the warnings file, so a
+        large group's log stays short (one line per unplaced pledge made 4,961 lines)."""
+        items = items or []
+        self.warnings[summary] = items + ([f"hint: {hint}"] if hint else [])
+        listed = f" (listed in {self.listed_in})" if items else ""
+        self.echo(f"warning: {summary}{listed}" + (f"\n  hint: {hint}" if hint and not items else ""))
 
     def record(self, name: str, seconds: float, text: str) -> None:
         """A stage's line; also for a job the helper ran, timed where it ran."""
@@ -93,6 +106,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     """
     paths = paths or Paths()
     log = log or StageLog()
+    log.listed_in = paths.out / WARNINGS
     # The workers are stopped before the outputs are published or the staging folders removed, so none
     # writes into a removed one.
     with _terminate_as_interrupt(), Publication() as publication:
@@ -109,8 +123,8 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
             )
             _warn_unresolved(scores.unresolved, labels, log)
             if paths.report and not corpus.dataset.homepage:
-                log.echo(
-                    f"warning: {paths.seeds / 'sources.toml'}: [dataset] homepage is empty, so the booklet's last page and the"
+                log.warn(
+                    f"{paths.seeds / 'sources.toml'}: [dataset] homepage is empty, so the booklet's last page and the"
                     " DCAT record cannot say where the dataset is published; set it to the dataset's web address"
                 )
             booklets = _start_booklets(corpus, frames, scores.as_dict(), paths, out_dir, log, helper)
@@ -127,7 +141,15 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
 
             model = booklet.BookletModel(corpus, frames, scores.as_dict(), paths.paper)  # every group's actors, for now
             log.run("site", lambda: _site(corpus, model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
+        _write_warnings(log, out_dir / WARNINGS)
     return frames
+
+
+def _write_warnings(log: StageLog, path: Path) -> None:
+    """Every warning's items, under its line, in the order they were found; no file when nothing was wrong."""
+    if log.warnings:
+        text = "".join(f"warning: {summary}\n" + "".join(f"  {item}\n" for item in items) + "\n" for summary, items in log.warnings.items())
+        path.write_text(text, encoding="utf-8")
 
 
 @contextmanager
@@ -357,11 +379,13 @@ def _warn_unplaced(unplaced: pl.DataFrame, pledges: pl.DataFrame, seeds: Path, l
     if not unplaced.height:
         return
     rows = pledges.join(unplaced.select("pledge_id"), on="pledge_id").sort("document_id", "line_start")
-    per_document = ", ".join(f"{d} {n}" for d, n in rows.group_by("document_id", maintain_order=True).len().iter_rows())
-    log.echo(f"warning: {rows.height} pledges match no heading or keyword and are printed under 'Andre tema' ({per_document}):")
-    for row in rows.iter_rows(named=True):
-        log.echo(f"  {row['pledge_id']}  {row['document_id']}:{row['line_start']}  {row['text'][:70]}")
-    log.echo(f"  to place them: a heading or keyword in {seeds / classify.TOPICS_NAME}, or a row in {seeds / classify.OVERRIDES_NAME}")
+    per_document = rows.group_by("document_id", maintain_order=True).len().iter_rows()
+    documents = ", ".join(f"{d} {n}" for d, n in itertools.islice(per_document, 5)) + (", …" if rows["document_id"].n_unique() > 5 else "")
+    log.warn(
+        f"{rows.height} pledges match no heading or keyword and are printed under 'Andre tema' ({documents})",
+        [f"{row['pledge_id']}  {row['document_id']}:{row['line_start']}  {row['text'][:70]}" for row in rows.iter_rows(named=True)],
+        hint=f"to place them: a heading or keyword in {seeds / classify.TOPICS_NAME}, or a row in {seeds / classify.OVERRIDES_NAME}",
+    )
 
 
 def _relations(seeds: Path, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -393,9 +417,7 @@ def _share(share: evaluate.Share) -> str:
 def _warn_unresolved(unresolved: list[str], labels: Path, log: StageLog) -> None:
     """Hand labels whose texts the dataset no longer holds: said once, so they are mended, not silently dropped."""
     if unresolved:
-        log.echo(f"warning: {len(unresolved)} hand labels in {labels} name texts this dataset does not hold:")
-        for line in unresolved:
-            log.echo(f"  {line}")
+        log.warn(f"{len(unresolved)} hand labels in {labels} name texts this dataset does not hold", unresolved)
 
 
 def _describe_extractions(extractions: dict[str, extract.Extraction]) -> str:
