@@ -62,11 +62,10 @@ class Part:
         return f"Side {self.pages.start + 1}–{self.pages.stop}"
 
 
-def section_openings(a5_pdf: Path) -> list[tuple[int, str]]:
-    """(page index, label) of each top-level bookmark that opens its page: the places a stapled booklet may end.
-
-    A section that runs on below another (report.css `.run-on`) stands lower than the page's highest bookmark.
-    """
+def sections(a5_pdf: Path) -> list[tuple[int, str, bool]]:
+    """(page index, label, whether it opens its page) of each top-level bookmark: a stapled booklet may end
+    before one that opens its page. A section that runs on below another (report.css `.run-on`) stands lower
+    than the highest bookmark of any page."""
     import pikepdf
 
     with pikepdf.open(a5_pdf) as pdf:
@@ -74,27 +73,28 @@ def section_openings(a5_pdf: Path) -> list[tuple[int, str]]:
         with pdf.open_outline() as outline:
             marks = [(index[item.destination[0].objgen], float(item.destination[3]), str(item.title)) for item in outline.root]
     top = max((y for _, y, _ in marks), default=0)
-    return [(page, title) for page, y, title in marks if y >= top - 2]
+    return [(page, title, y >= top - 2) for page, y, title in marks]
 
 
-def plan_parts(pages: int, openings: list[tuple[int, str]], most: int = STAPLED_PAGES) -> list[Part]:
+def plan_parts(pages: int, sections: list[tuple[int, str, bool]], most: int = STAPLED_PAGES) -> list[Part]:
     """The fewest stapled booklets of at most `most` pages that split the layout where sections open, with the
     fewest blank pages, then the smallest largest booklet; split anywhere only when a section alone is too long.
 
-    >>> [(p.pages, p.blanks) for p in plan_parts(86, [(0, "a"), (4, "b"), (40, "c"), (63, "d"), (70, "e")])]
-    [(range(0, 63), 0), (range(63, 86), 3)]
-    >>> [len(p.pages) for p in plan_parts(200, [(0, "a")])]
+    >>> parts = plan_parts(86, [(0, "a", True), (4, "b", True), (40, "c", True), (50, "d", False), (63, "e", True)])
+    >>> [(p.pages, p.blanks, p.chapters) for p in parts]
+    [(range(0, 63), 0, [('b', 5), ('c', 41), ('d', 51)]), (range(63, 86), 3, [('e', 64)])]
+    >>> [len(p.pages) for p in plan_parts(200, [(0, "a", True)])]
     [51, 50, 50, 49]
     """
-    starts = sorted({page for page, _ in openings if 0 < page < pages})
+    starts = sorted({page for page, _, opens in sections if opens and 0 < page < pages})
     bounds = _fewest(pages, starts, most) or _fewest(pages, list(range(1, pages)), most)
     parts = [Part(n, range(a, b)) for n, (a, b) in enumerate(bounds, 1)]
     sheet = 1
     for part in parts:
         part.first_sheet, sheet = sheet, sheet + part.size // 4
-        part.chapters = [(label, page + 1) for page, label in openings if page in part.pages and page > 0]
-        earlier = [label for page, label in openings if page < part.pages.start]
-        if part.front and not any(page == part.pages.start for page, _ in openings) and earlier:
+        part.chapters = [(label, page + 1) for page, label, _ in sections if page in part.pages and page > 0]
+        earlier = [label for page, label, _ in sections if page < part.pages.start]
+        if part.front and not any(page == part.pages.start and opens for page, _, opens in sections) and earlier:
             part.continues = earlier[-1]
     return parts
 
