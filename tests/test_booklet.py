@@ -648,3 +648,14 @@ def test_the_agreement_map_counts_pairs_of_every_kind(html: str, built: Built):
     similar = relations.filter(pl.col("relation") == "similar").height
     cells = re.findall(r"~&#8239;(\d+)", overview)
     assert similar and sum(int(n) for n in cells) == 2 * similar  # each pair in both orders
+
+
+def test_a_chapter_opener_never_stands_without_its_first_pledges(pdf_text: list[str], built: Built):
+    """A chapter's heading and tally stay on the page of its first pledges (21 of 25 chapters of a large
+    group opened on a page holding only those)."""
+    contents = next(i for i, page in enumerate(pdf_text) if page.startswith("Innhold"))
+    entries = re.findall(r"^(\d+)\s+(.+?)\s*\.{3,}\s*(\d+)$", pdf_text[contents], flags=re.M)
+    for number, label, page in entries:
+        text = pdf_text[int(page) - 1].replace("  ", " ")
+        after = text[text.rindex(f"{number} {label}") :]
+        assert re.search(r"\b[A-Z][a-zA-Z]?\d+\b|Ingen løfter", after), (number, page)
