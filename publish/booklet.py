@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from publish.nynorsk import nynorsk_documents
-from publish.sources import Corpus, Group
+from publish.sources import Booklet, Corpus, Group
 from publish.templating import TEMPLATES
 
 PAPER = {"a4": "A4", "a5": "A5"}
@@ -349,6 +349,12 @@ class BookletModel:
         self.items: dict[str, Item] = {}
         self.chapters = self._chapters()
         self.agreement = self._agreement()
+
+    @classmethod
+    def of_booklet(cls, corpus: Corpus, frames: dict[str, pl.DataFrame], evaluation: dict, paper: str, booklet: Booklet) -> BookletModel:
+        """The model of one booklet the build prints: its group's, under the booklet's title, with its chapters and actors."""
+        group = next(g for g in corpus.groups if g.group_id == booklet.group)
+        return cls(corpus, frames, evaluation, paper, dataclasses.replace(group, title=booklet.title), booklet.topics, booklet.actors)
 
     def on_paper(self, paper: str) -> BookletModel:
         """The same chapters laid out for other paper (the tables are not read again)."""

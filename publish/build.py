@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import os
@@ -254,12 +253,10 @@ def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_di
     booklets = []
     start = time.perf_counter()
     date = corpus.dataset.created
-    groups = {g.group_id: g for g in corpus.groups}
     for entry in corpus.booklets:
         folder = out_dir / release.booklet_folder(corpus, entry)
         folder.mkdir(parents=True, exist_ok=True)
-        group = dataclasses.replace(groups[entry.group], title=entry.title)
-        model = booklet.BookletModel(corpus, frames, evaluation, paths.paper, group, topics=entry.topics, actors=entry.actors)
+        model = booklet.BookletModel.of_booklet(corpus, frames, evaluation, paths.paper, entry)
         html = booklet.render_html(model, paths.templates)
         made = _Booklet(entry.booklet_id, folder, html, _laid_out(html, date, paths, out_dir))
         (folder / "report.html").write_text(made.html, encoding="utf-8")

@@ -478,8 +478,8 @@ def test_each_coloured_actor_header_carries_the_actors_letter(html: str, built: 
     assert abs(_grey("#C8102E") - _grey("#6B1A2B")) < 0.1  # the seeds' colours, as sources.toml gives them
     codes = booklet.actor_codes(built.frames["actors"])
     code_of = {a["color"].lower(): codes[a["actor_id"]] for a in built.frames["actors"].iter_rows(named=True)}
-    column_heads = re.findall(r'<th style="border-top-color: (#\w{6})">(.*?)</th>', html[html.index('id="kap-') :])
-    summaries = re.findall(r'<span class="summary-actor" style="border-color: (#\w{6})">(.*?)</span>', html)
+    column_heads = re.findall(r'<th class="mark-\d" style="border-top-color: (#\w{6})">(.*?)</th>', html[html.index('id="kap-') :])
+    summaries = re.findall(r'<span class="summary-actor mark-\d" style="border-color: (#\w{6})">(.*?)</span>', html)
     assert len(column_heads) >= 2 and len(summaries) >= 2 * built.frames["topics"].height
     for colour, body in column_heads + summaries:
         assert f'<span class="actor-code">{code_of[colour.lower()]}' in body, body
@@ -513,7 +513,7 @@ def test_the_longest_list_is_cut_at_the_item_boundary_nearest_the_others_length(
 
 def test_a_rest_follows_under_its_partys_name_which_the_running_head_repeats(html: str, pdf_text: list[str], built: Built):
     rests = re.findall(
-        r'<section class="actor-block rest[^"]*" data-actor="([^"]+)">\s*<h2 class="actor-head"[^>]*data-running="([^"]+)">', html
+        r'<section class="actor-block rest[^"]*" data-actor="([^"]+)">\s*<h2 class="actor-head[^"]*"[^>]*data-running="([^"]+)">', html
     )
     names = dict(built.frames["actors"].select("actor_id", "name").iter_rows())
     assert rests and all(names[actor] == running for actor, running in rests)
@@ -628,7 +628,7 @@ def test_each_stapled_booklet_opens_at_a_chapter_with_its_cover_and_ends_with_ho
     for k in range(1, len(sheets)):
         side = 2 * sum(sheets[:k])  # the outer side of the booklet's first sheet: its back and front covers
         cover = reader.pages[side].extract_text()
-        assert f"Hefte {k + 1} av {len(sheets)}" in cover and "(fortsatt)" not in cover
+        assert f"HEFTE {k + 1} AV {len(sheets)}" in cover and "(fortsatt)" not in cover  # in capitals, as printed
         assert _squash("Skriv ut tosidig, vend på kortsiden.") in _squash(cover)
         opens = int(re.search(r"side (\d+)", cover).group(1))  # its first chapter's page
         folios = sorted(n for n in pages if n >= opens)

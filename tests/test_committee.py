@@ -33,10 +33,7 @@ def _seeds(tmp_path: Path, booklets: str) -> Path:
 
 def _html(built: Built, seeds: Path) -> str:
     corpus = load_corpus(seeds)
-    entry = corpus.booklets[0]
-    group = next(g for g in corpus.groups if g.group_id == entry.group)
-    model = booklet.BookletModel(corpus, built.frames, {}, "a4", group, topics=entry.topics, actors=entry.actors)
-    return booklet.render_html(model)
+    return booklet.render_html(booklet.BookletModel.of_booklet(corpus, built.frames, {}, "a4", corpus.booklets[0]))
 
 
 def test_a_committee_booklet_holds_its_chapters_and_no_others(built: Built, tmp_path: Path):
