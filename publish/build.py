@@ -295,11 +295,18 @@ def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Pa
                 log.record("booklet", time.perf_counter() - b.start, f"{b.group}: " + ", ".join(f"{where}{line}" for line in b.lines))
     if paths.paper == "a5":  # report.pdf is the A5 layout itself
         for b in booklets:
-            log.run(
-                "impose",
-                lambda b=b: render.impose_parts(b.folder / "report.pdf", b.folder / "report-booklet.pdf", corpus.dataset.created, paths.templates),
-                _imposed,
-            )
+            log.run("impose", lambda b=b: _impose_a5(b, attachments, corpus.dataset.created, paths.templates), _imposed)
+
+
+def _impose_a5(b: _Booklet, attachments: list[Path], date: str, templates: Path) -> list[int]:
+    """With --paper a5: report.pdf's pages imposed, then the zip and the workbook attached, as its last page says."""
+    from publish import render
+
+    unattached = b.folder / A5_PAGES
+    sheets = render.impose_parts(b.folder / "report.pdf", unattached, date, templates)
+    render.attach(unattached, b.folder / "report-booklet.pdf", attachments, date)
+    unattached.unlink()
+    return sheets
 
 
 def _laid_out(html: str, date: str, paths: Paths, out_dir: Path) -> Path:
