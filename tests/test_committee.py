@@ -48,6 +48,12 @@ def test_a_committee_booklet_holds_its_chapters_and_no_others(built: Built, tmp_
     pledges = built.frames["pledges"].filter(pl.col("kind") != "context")
     wanted = pledges.filter(pl.col("topic_id").is_in(["barnehage", "skole", "barn-unge"]))
     assert printed == set(wanted["pledge_id"])  # every pledge of its chapters, and no other
+    # the agreement map counts the pairs inside its chapters: both pledges printed in it
+    relations = built.frames["relations"].filter(pl.col("pledge_id_a").is_in(list(printed)) & pl.col("pledge_id_b").is_in(list(printed)))
+    agreement = html.split('id="enighet"')[1]
+    for symbol, relation in (("=", "agree"), ("~", "similar")):
+        cells = re.findall(rf"{symbol}&#8239;(\d+)", agreement)
+        assert sum(int(n) for n in cells) == 2 * relations.filter(pl.col("relation") == relation).height, relation
     # the cover and the running heads carry the committee's title
     assert '<h1 class="cover-title">Oppvekst: løfter i Bærum</h1>' in html
 
