@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from publish.errors import InputError
 from publish.files import MAX_TEXT_BYTES, read_inside
 from publish.inputs import Entry, entries, read_text, read_toml, table
-from publish.manifest import ActorFields, DatasetFields, DocumentFields, GroupFields
+from publish.manifest import ActorFields, BookletFields, DatasetFields, DocumentFields, GroupFields
 from publish.outputs import SAFE_NAME
 from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LINE_NUMBER_POSITIONS, MANIFEST_LAYOUTS
 from publish.text import CONTROL_CHARACTERS
@@ -73,6 +73,22 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Booklet:
+    """A booklet to print: a group's actors (or some of them) on some of the chapters, e.g. a committee's.
+
+    Without [[booklets]] in the manifest, each group gets one booklet of every chapter, named as the group.
+    """
+
+    booklet_id: str
+    group: str
+    title: str
+    topics: tuple[str, ...] = ()  # chapter (topic) ids, in the booklet's order of chapters; () = every chapter
+    actors: tuple[str, ...] = ()  # actor ids of the group; () = all of them
+    declared: bool = False  # a [[booklets]] entry (its files lie in build/booklets/<id>/)
+    line: int = 0  # the manifest line of its topics, for an unknown topic found once the taxonomy is read
+
+
+@dataclass(frozen=True)
 class Document:
     """One manifest entry plus its text, split into physical lines (1-based by index + 1)."""
 
@@ -122,6 +138,7 @@ class Corpus:
     seeds_dir: Path = field(default=Path("seeds"))
     groups: tuple[Group, ...] = ()
     changelog: str | None = None  # CHANGELOG.md of the seeds, copied into the package; None when there is none
+    booklets: tuple[Booklet, ...] = ()
 
     def actors_of(self, group_id: str) -> tuple[Actor, ...]:
         return tuple(a for a in self.actors if a.group == group_id)
@@ -192,10 +209,12 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         raise InputError(seeds_dir, what, hint=f"--seeds names the folder that holds {MANIFEST_NAME} and the texts")
     manifest_path = seeds_dir / MANIFEST_NAME
     data, manifest_text = read_toml(manifest_path, seeds_dir)
-    unknown = sorted(set(data) - {"dataset", "groups", "actors", "documents"})
+    unknown = sorted(set(data) - {"dataset", "groups", "actors", "documents", "booklets"})
     if unknown:
         raise InputError(
-            manifest_path, f"unknown table {unknown[0]!r}", hint="the manifest has [dataset], [[groups]], [[actors]] and [[documents]]"
+            manifest_path,
+            f"unknown table {unknown[0]!r}",
+            hint="the manifest has [dataset], [[groups]], [[actors]], [[documents]] and [[booklets]]",
         )
     dataset = _dataset(table(data, manifest_text, manifest_path, "dataset", "[dataset]"))
     group_entries = entries(data, manifest_text, manifest_path, "groups", "group")
@@ -205,7 +224,10 @@ def load_corpus(seeds_dir: Path) -> Corpus:
     groups = _check_groups(groups, group_entries, actors) if groups else _derived_groups(dataset, actors)
     documents = _documents(entries(data, manifest_text, manifest_path, "documents", "document"), {a.actor_id for a in actors}, seeds_dir)
     changelog = _changelog(seeds_dir / CHANGELOG_NAME, seeds_dir)
-    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups, changelog=changelog)
+    booklets = _booklets(entries(data, manifest_text, manifest_path, "booklets", "booklet"), groups, actors)
+    return Corpus(
+        dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups, changelog=changelog, booklets=booklets
+    )
 
 
 def _changelog(path: Path, seeds_dir: Path) -> str | None:
@@ -330,6 +352,49 @@ def _derived_groups(dataset: Dataset, actors: tuple[Actor, ...]) -> tuple[Group,
         municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), unnamed)
         groups.append(Group(group_id, municipality, title, _default_subtitle(group_id, actors), dataset.election))
     return tuple(groups)
+
+
+def _booklets(found: list[Entry], groups: tuple[Group, ...], actors: tuple[Actor, ...]) -> tuple[Booklet, ...]:
+    """The [[booklets]] entries, each of a known group and that group's actors; without any, one per group.
+
+    Its topics are checked against the taxonomy once that is read (`check_booklet_topics`).
+    """
+    if not found:
+        return tuple(Booklet(g.group_id, g.group_id, g.title) for g in groups)
+    booklets: list[Booklet] = []
+    for entry in found:
+        booklet_id = _id(entry)
+        entry.what = f"booklet {booklet_id!r}"
+        fields = entry.model(BookletFields)
+        if any(b.booklet_id == booklet_id for b in booklets):
+            raise entry.error("id", f"duplicate booklet id {booklet_id!r}")
+        group = fields.group
+        if group not in {g.group_id for g in groups}:
+            raise entry.error("group", f"names unknown group {group!r}", hint=f"known groups: {', '.join(g.group_id for g in groups)}")
+        topics = tuple(fields.topics)
+        if not topics:
+            raise entry.error("topics", "topics is empty", hint='list the chapter ids the booklet holds: topics = ["skole", "barnehage"]')
+        members = [a.actor_id for a in actors if a.group == group]
+        chosen = tuple(fields.actors)
+        for actor in chosen:
+            if actor not in members:
+                raise entry.error("actors", f"names {actor!r}, not an actor of group {group!r}", hint=f"its actors: {', '.join(members)}")
+        booklets.append(Booklet(booklet_id, group, fields.title, topics, chosen, declared=True, line=entry.line_of("topics")))
+    return tuple(booklets)
+
+
+def check_booklet_topics(corpus: Corpus, topic_ids: list[str]) -> None:
+    """Every chapter a [[booklets]] entry names is one of the taxonomy's (topics.toml), each named once."""
+    for booklet in corpus.booklets:
+        for topic in booklet.topics:
+            if topic not in topic_ids or booklet.topics.count(topic) > 1:
+                what = f"names unknown topic {topic!r}" if topic not in topic_ids else f"names topic {topic!r} twice"
+                raise InputError(
+                    corpus.seeds_dir / MANIFEST_NAME,
+                    f"booklet {booklet.booklet_id!r}: {what}",
+                    line=booklet.line,
+                    hint=f"the topics of topics.toml: {', '.join(topic_ids)}",
+                )
 
 
 def _actors(found: list[Entry], path: Path, group_ids: set[str] | None = None) -> tuple[Actor, ...]:
