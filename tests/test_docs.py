@@ -188,7 +188,7 @@ WORDS = {2: "two", 3: "three"}
         ("docs/method.md", f"pledge's {WORDS.get(relate.TOP_K)} nearest pledges of every other actor are candidates"),
         ("docs/method.md", f"the {WORDS.get(relate.SHOWN_K)} most probable partners per pledge"),
         ("docs/utskrift.md", f"omtrent {impose.STAPLED_PAGES} sider ({impose.STAPLED_PAGES // 4} A4-ark)"),
-        ("docs/utskrift.md", "{} + {} ark for 123 sider".format(*(len(b) // 4 for b in impose.booklets(123)))),
+        ("docs/utskrift.md", f"hvert på høyst {impose.STAPLED_PAGES // 4} ark"),
         ("README.md", f"consecutive booklets of at most {impose.STAPLED_PAGES // 4} sheets"),
     ],
 )
