@@ -124,8 +124,10 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     # writes into a removed one.
     with _terminate_as_interrupt(), Publication() as publication:
         corpus = _corpus(paths, log)
-        package_dir = publication.folder(_owned(paths.package, "--package", corpus, PACKAGE_NAMES))
-        out_dir = publication.files(_owned(paths.out, "--out", corpus, OUT_NAMES), owned=OUT_NAMES)
+        outputs.check_owned(paths.package, "--package", corpus.dataset.name, PACKAGE_NAMES, whole=True)
+        outputs.check_owned(paths.out, "--out", corpus.dataset.name, OUT_NAMES, whole=False)
+        package_dir = publication.folder(paths.package)
+        out_dir = publication.files(paths.out, owned=OUT_NAMES)
         for staged in (package_dir, out_dir):
             (staged / outputs.MARKER).write_text(outputs.marker_text(corpus.dataset.name), encoding="utf-8")
         warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
@@ -196,12 +198,6 @@ def _interrupt(signum: int, frame) -> None:
 def _say_recovered(placed: list[Path], log: StageLog) -> None:
     if placed:
         log.echo(f"recovered: an earlier build was stopped while publishing; its {len(placed)} outputs are now in place")
-
-
-def _owned(path: Path, option: str, corpus: sources.Corpus, names: tuple[str, ...]) -> Path:
-    """`path`, once it is known to be new, empty or this dataset's earlier output (never a folder of other files)."""
-    outputs.check_owned(path, option, corpus.dataset.name, names)
-    return path
 
 
 def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.DataFrame], pl.DataFrame]:

@@ -21,6 +21,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from publish import outputs
 from publish.cli import main
 from tests.conftest import ROOT, SEEDS
 
@@ -40,6 +41,8 @@ def previous(tmp_path: Path) -> tuple[Path, Path]:
     (package / "data" / "pledges.csv").write_text("previous\n")
     out.mkdir()
     (out / "report.pdf").write_bytes(b"%PDF previous")
+    for folder in (package, out):  # made by an earlier build of the same dataset
+        (folder / outputs.MARKER).write_text(outputs.marker_text("baerum-lofter"))
     return package, out
 
 
