@@ -594,6 +594,9 @@ def _content_lines(
     lines: list[Line] = []
     furniture = 0
     page_start = False
+    # In a PDF read by publish/pdf.py a blank line is a paragraph break also at a page's top (after its
+    # running head): the text under it opens a block, as a pull quote or a heading does, and no item runs on into it.
+    opens_block = False
     skip_until = front_matter_end(texts) if markdown else 0
     for index, text in enumerate(texts):
         if index < skip_until:
@@ -615,14 +618,17 @@ def _content_lines(
             # between printed lines, and a line that held only its number is the break.
             if (side and numbers[index] is not None) or (not side and not page_start):
                 lines.append(Line(index + 1, "", numbers[index]))
+            opens_block = page_start and bool(document.line_pages)
             continue
         if markdown and _NAVIGATION.match(stripped):
             continue  # a scraped page's navigation or a table row: "Trygd | NAV | Pensjon"
         for part in _run_together(text) if not markdown else [text]:
             line = _line(index, part, numbers[index], markdown, page_blocks, glyphs)
             if line is not None:
+                if opens_block and not line.marker:
+                    line = dataclasses.replace(line, block_start=True)
                 lines.append(_with_page_start(line, page_start))
-                page_start = False
+                page_start = opens_block = False
     return lines, furniture
 
 

@@ -282,6 +282,13 @@ PLEDGE_SOURCES = Table(
             enum=("first", "exact", "near"),
         ),
         Field("similarity", "number", "Likhet", "Likhet med løftets tekst, 0–100 (rapidfuzz ratio på normalisert tekst).", required=True),
+        _line("pdf_page", "PDF-side", "Siden i PDF-filen (1 = første) der teksten begynner; tom når kilden ikke er en PDF.", required=False),
+        Field(
+            "printed_page",
+            "string",
+            "Trykt side",
+            "Sidetallet trykt på siden der teksten begynner, slik en leser siterer den («s. 12»); tomt der siden ikke har sidetall.",
+        ),
     ),
     ("pledge_id", "document_id", "line_start"),
     (

@@ -90,6 +90,8 @@ class Document:
     line_numbers: str = ""  # where printed line numbers stand: start, end or none; "" = detect
     ignore_lines: tuple[str, ...] = ()  # a line whose stripped text starts with one of these is page furniture
     end_at: tuple[str, ...] = ()  # the content ends at the first line starting with one of these (site boilerplate)
+    line_pages: tuple[int, ...] = ()  # a PDF's page (1 = first) of each line; empty for a text file
+    printed_pages: tuple[str, ...] = ()  # a PDF's page numbers as printed, one per page ("" where none)
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,7 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
             f"sha256 of {source_file} is {digest}, manifest pins {pinned}",
             hint="the text changed: check it, then update the pinned sha256",
         )
-    body = decode_text(raw, file_path, entry.text("encoding", "utf-8"))
+    body, line_pages, printed_pages = read_body(file_path, raw, entry.text("encoding", "utf-8"))
     if not body.strip():
         raise InputError(file_path, "the text file is empty", hint="export the document's text again")
     return Document(
@@ -351,7 +353,21 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
         line_numbers=entry.choice("line_numbers", LINE_NUMBER_POSITIONS, "") if "line_numbers" in entry.values else "",
         ignore_lines=_prefixes(entry, "ignore_lines"),
         end_at=_prefixes(entry, "end_at"),
+        line_pages=line_pages,
+        printed_pages=printed_pages,
     )
+
+
+def read_body(path: Path, raw: bytes, encoding: str) -> tuple[str, tuple[int, ...], tuple[str, ...]]:
+    """A document's text as lines the extractor reads: a PDF's pages in reading order (with the page of
+    each line and the page numbers as printed), a web page's lists and headings as Markdown, else the text."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf" or raw.startswith(b"%PDF-"):
+        from publish import pdf
+
+        read = pdf.read_pdf(path)
+        return decode_text(read.text.encode("utf-8"), path, "utf-8"), read.line_pages, read.printed_pages
+    return decode_text(raw, path, encoding), (), ()
 
 
 def _inside(seeds_dir: Path, name: str, entry: Entry) -> Path:

@@ -322,10 +322,19 @@ def _sources_frame(sources: list[_Source]) -> pl.DataFrame:
             "text": s.text,
             "match": s.match,
             "similarity": s.similarity,
+            **_pages(s.document, s.item.lines[0].number),
         }
         for s in sources
     ]
     return schema.conform(pl.DataFrame(rows, schema=schema.PLEDGE_SOURCES.polars_schema()), schema.PLEDGE_SOURCES)
+
+
+def _pages(document: Document, line: int) -> dict:
+    """The PDF page a physical line stands on, and that page's number as printed (None for a text file)."""
+    if not document.line_pages:
+        return {"pdf_page": None, "printed_page": None}
+    page = document.line_pages[line - 1]
+    return {"pdf_page": page, "printed_page": document.printed_pages[page - 1] or None}
 
 
 def _actors_frame(corpus: Corpus) -> pl.DataFrame:
