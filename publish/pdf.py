@@ -153,7 +153,8 @@ def parse_bbox_layout(xhtml: bytes) -> list[Page]:
     """Pages and their lines from `pdftotext -bbox-layout` output.
 
     >>> page = parse_bbox_layout(b'<html xmlns="http://www.w3.org/1999/xhtml"><body><doc><page width="600" height="800">'
-    ...   b'<flow><block><line xMin="50" yMin="70" xMax="90" yMax="80"><word>Vi</word><word>vil</word></line></block></flow>'
+    ...   b'<flow><block><line xMin="50" yMin="70" xMax="90" yMax="80"><word xMin="50" xMax="60">Vi</word>'
+    ...   b'<word xMin="63" xMax="90">vil</word></line></block></flow>'
     ...   b'</page></doc></body></html>')[0]
     >>> page.boxes[0].text, page.height
     ('Vi vil', 800.0)
