@@ -367,6 +367,10 @@ def read_body(path: Path, raw: bytes, encoding: str) -> tuple[str, tuple[int, ..
 
         read = pdf.read_pdf(path)
         return decode_text(read.text.encode("utf-8"), path, "utf-8"), read.line_pages, read.printed_pages
+    if suffix in (".html", ".htm"):
+        from publish import webpage
+
+        return decode_text(webpage.html_text(raw).encode("utf-8"), path, "utf-8"), (), ()
     return decode_text(raw, path, encoding), (), ()
 
 
