@@ -216,7 +216,7 @@ def glue_marks(boxes: list[Box]) -> list[Box]:
             alone.append(mark)
     for mark in alone:  # an empty numbered line stands in the column its neighbours' numbers were joined to
         if _LINE_NUMBER.match(mark.text) and numbered:
-            near = min(numbered, key=lambda b: abs(b.y0 - mark.y0))
+            near = glued[id(min(numbered, key=lambda b: abs(b.y0 - mark.y0)))]
             glued[id(mark)] = Box(near.x0, mark.y0, near.x0 + mark.x1 - mark.x0, mark.y1, mark.text)
     return [glued[id(b)] for b in boxes if id(b) in glued]
 
