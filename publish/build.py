@@ -19,6 +19,7 @@ import polars as pl
 
 from publish import classify, evaluate, extract, impose, package, relate, release, schema, sources, tables
 from publish.errors import InputError
+from publish.garbled import garbled_words
 from publish.helper import Helper, Job
 from publish.outputs import Publication
 
@@ -414,5 +415,8 @@ def _extract_all(corpus: sources.Corpus, log: StageLog) -> dict[str, extract.Ext
                 f" {extraction.layout.describe()}); check the text's list markers, or the manifest's bullets,"
                 " line_numbers or layout options"
             )
+        garbled = sum(1 for item in extraction.items if garbled_words(item.text))
+        if garbled:
+            log.echo(f"warning: {garbled} pledges with garbled letters in {corpus.seeds_dir / document.source_file} (marked in pledges.garbled_words)")
         results[document.document_id] = extraction
     return results

@@ -48,6 +48,7 @@ class Item:
     section: int | None
     parent: int | None
     lines: list[Line] = field(default_factory=list)
+    source: str = "list_item"  # or "sentence": a promising sentence of prose (a programme without lists)
 
     @property
     def text(self) -> str:

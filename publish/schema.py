@@ -249,6 +249,20 @@ PLEDGES = Table(
             "Hovedtemaet: kapittelet løftet trykkes i i heftet (løftets rad med rang 1 i pledge_topics).",
             required=True,
         ),
+        Field(
+            "garbled_words",
+            "string",
+            "Forvanskede ord",
+            "Ord i teksten som ser forvansket ut (feil tegn fra PDF-ens skrifttype, for eksempel «oWentlige»), med mellomrom mellom; tomt når ingen er det.",
+        ),
+        Field(
+            "source_kind",
+            "string",
+            "Hentet fra",
+            "list_item = et punkt i en liste i teksten, sentence = en lovende setning i løpende tekst (et program uten lister).",
+            required=True,
+            enum=("list_item", "sentence"),
+        ),
     ),
     ("pledge_id",),
     (

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from publish import garbled
 from publish.errors import InputError
 from publish.inputs import Entry, entries, read_toml, table
 from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LINE_NUMBER_POSITIONS, MANIFEST_LAYOUTS
@@ -366,7 +367,8 @@ def read_body(path: Path, raw: bytes, encoding: str) -> tuple[str, tuple[int, ..
         from publish import pdf
 
         read = pdf.read_pdf(path)
-        return decode_text(read.text.encode("utf-8"), path, "utf-8"), read.line_pages, read.printed_pages
+        text, _ = garbled.repair(read.text)  # the font map a PDF's fonts got wrong, undone where it is consistent
+        return decode_text(text.encode("utf-8"), path, "utf-8"), read.line_pages, read.printed_pages
     if suffix in (".html", ".htm"):
         from publish import webpage
 

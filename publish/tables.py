@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from publish import schema
 from publish.errors import InputError
 from publish.extract import Extraction, Item
+from publish.garbled import garbled_words
 from publish.sources import Corpus, Document
 from publish.text import content_stems, normalise
 
@@ -303,6 +304,8 @@ def _pledges_frame(sources: list[_Source]) -> pl.DataFrame:
             "line_end": s.item.lines[-1].number,
             "source_count": counts[s.pledge_id],
             "topic_id": None,  # the chapter, set where the topics are classified (classify.chapters)
+            "garbled_words": " ".join(garbled_words(s.text)) or None,
+            "source_kind": s.item.source,
         }
         for s in firsts
     ]
