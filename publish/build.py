@@ -415,6 +415,11 @@ def _extract_all(corpus: sources.Corpus, log: StageLog) -> dict[str, extract.Ext
                 f" {extraction.layout.describe()}); check the text's list markers, or the manifest's bullets,"
                 " line_numbers or layout options"
             )
+        for line in extraction.long_items:
+            log.echo(
+                f"warning: {corpus.seeds_dir / document.source_file}:{line}: an item over {extract.MAX_ITEM_CHARS:,} characters with no"
+                " sentence end to split it at; a list marker or the end of the list is probably missing here"
+            )
         garbled = sum(1 for item in extraction.items if garbled_words(item.text))
         if garbled:
             log.echo(f"warning: {garbled} pledges with garbled letters in {corpus.seeds_dir / document.source_file} (marked in pledges.garbled_words)")

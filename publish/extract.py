@@ -60,6 +60,12 @@ class Extraction:
     headings: list[Heading]
     items: list[Item]
     layout: Layout = field(default_factory=Layout)
+    long_items: list[int] = field(default_factory=list)  # first lines of items over MAX_ITEM_CHARS no sentence end could split
+
+
+# An item is at most this long: a longer one is split where a line ends a sentence. The longest list item
+# of the development corpus has 1,042 characters; one longer is a list whose end the layout missed.
+MAX_ITEM_CHARS = 1_500
 
 
 def join_lines(parts: list[str]) -> str:
@@ -115,7 +121,40 @@ def extract(document: Document) -> Extraction:
     layout, lines = read_layout(document)
     reader = _Reader(lines, layout, document.chapters)
     headings, items = reader.run()
-    return Extraction(headings, items, layout)
+    items, long_items = split_long_items(items)
+    return Extraction(headings, items, layout, long_items)
+
+
+def split_long_items(items: list[Item]) -> tuple[list[Item], list[int]]:
+    """Items over MAX_ITEM_CHARS cut after the lines that end a sentence, each part as long as it may be;
+    the first lines of those that still are too long (no line ends a sentence) are returned to be reported.
+
+    Parts keep the item's kind, section and parent; an item's sub-items keep pointing at its first part.
+    """
+    result: list[Item] = []
+    moved: dict[int, int] = {}
+    long_items: list[int] = []
+    for index, item in enumerate(items):
+        moved[index] = len(result)
+        parent = moved.get(item.parent, item.parent) if item.parent is not None else None
+        parts = _parts(item) if len(item.text) > MAX_ITEM_CHARS else [item.lines]
+        for lines in parts:
+            part = dataclasses.replace(item, parent=parent, lines=lines)
+            if len(part.text) > MAX_ITEM_CHARS:
+                long_items.append(lines[0].number)
+            result.append(part)
+    return result, long_items
+
+
+def _parts(item: Item) -> list[list[Line]]:
+    parts: list[list[Line]] = [[]]
+    for line in item.lines:
+        candidate = parts[-1] + [line]
+        if parts[-1] and len(join_lines([ln.text for ln in candidate])) > MAX_ITEM_CHARS and parts[-1][-1].text.endswith((".", "!", "?")):
+            parts.append([line])
+        else:
+            parts[-1] = candidate
+    return parts
 
 
 def is_item(line: Line) -> bool:

@@ -19,9 +19,9 @@ from functools import cache
 from pathlib import Path
 
 WORD_LISTS = (Path("/usr/share/hunspell/nb_NO.dic"), Path("/usr/share/hunspell/nn_NO.dic"))
-# A character inside a word, after a lower-case letter, that is no letter of a Norwegian word there: an
-# upper-case letter or a symbol ("eWektive", "kra[verk", "Konserva<vt").
-_SIGN = re.compile(r"(?<=[a-zæøå])(?:[A-ZÆØÅ]|[\[\]{}|\\^~<>@#$%&=_])(?=[a-zæøåA-ZÆØÅ\[\]{}|\\^~<>])")
+# A character after a lower-case letter of a word that is no letter of a Norwegian word there: an
+# upper-case letter or a symbol ("eWektive", "kra[verk", "Konserva<vt", "skaH" for "skatt").
+_SIGN = re.compile(r"(?<=[a-zæøå])(?:[A-ZÆØÅ]|[\[\]{}|\\^~<>@#$%&=_])")
 _ADDRESS = re.compile(r"@|://|^www\.", re.I)  # an e-mail or web address is no word
 _WORD = re.compile(r"[^\s.,;:!?()«»\"'“”‘’/–—-]+")
 # What a wrong map most often stands for: ligatures (ff, fi, fl, ffi, ffl, ft, tt, ti) and single letters.
@@ -32,6 +32,7 @@ _REPLACEMENTS = ("ff", "fi", "fl", "ffi", "ffl", "ft", "tt", "ti", "tf", "fj", "
 _MIN_REPAIRED = 3
 # Endings stripped to find an inflected form's stem in the word lists (which list stems with affix flags).
 _ENDINGS = ("ene", "ane", "ende", "este", "est", "ere", "er", "ar", "en", "et", "a", "e", "t", "s", "ne", "te", "de")
+_ABBREVIATION = 4  # a capitalised part this short with a capital inside is an abbreviation ("KrF", "FoU", "MiA")
 _MIN_PART = 3  # the shortest part of a compound looked up on its own
 
 
@@ -117,10 +118,18 @@ def repair(text: str) -> tuple[str, int]:
 def garbled_words(text: str) -> list[str]:
     """The words of a text that look garbled: a sign inside, and not in the word lists.
 
-    >>> garbled_words("Vi vil OppreHholde småkra[verk og iPhone-salg")
-    ['OppreHholde', 'småkra[verk', 'iPhone-salg']
+    >>> garbled_words("Vi vil OppreHholde småkra[verk, FoU-prosjekter, KrF og iPhone-salg")
+    ['OppreHholde', 'småkra[verk,', 'iPhone-salg']
     """
-    return [word for word in text.split() if _SIGN.search(word) and not _ADDRESS.search(word) and not known(word.strip(".,;:!?()«»\"'"))]
+    return [word for word in text.split() if _SIGN.search(word) and not _ADDRESS.search(word) and any(_garbled(p) for p in word.split("-"))]
+
+
+def _garbled(part: str) -> bool:
+    """A part of a word with a sign in it, neither an abbreviation ("KrF", "FoU") nor a known word."""
+    part = part.strip(".,;:!?()«»\"'")
+    if part[:1].isupper() and len(part) <= _ABBREVIATION:
+        return False
+    return bool(_SIGN.search(part)) and not known(part)
 
 
 def unknown_share(text: str) -> float:

@@ -238,3 +238,28 @@ def test_every_national_pdf_gives_over_a_hundred_pledges(originals):
         if name.endswith(".pdf") and not name.startswith("gamle-oslo"):
             assert len(extraction.items) >= 100, name
             assert len(document.printed_pages) == len(set(document.line_pages)), name
+
+
+# -- no item swallows a page ----------------------------------------------------------------------
+def _document(tmp_path: Path, text: str):
+    (tmp_path / "program.txt").write_text(text, encoding="utf-8")
+    return load_corpus(_seeds(tmp_path, {"program": tmp_path / "program.txt"})).documents[0]
+
+
+def test_a_dated_foreword_is_no_numbered_item(tmp_path):
+    text = (
+        "Forord\n\nVi går til valg på et program for hele landet.\n\nOslo, 11. juli 2025\n\nKari Nordmann\n\n"
+        "Partiet vil:\n\n1. Senke skattene\n2. Bygge flere veier\n"
+    )
+    items = [item.text for item in extract(_document(tmp_path, text)).items]
+    assert items == ["Senke skattene", "Bygge flere veier"]
+
+
+def test_an_item_over_1500_characters_is_split_at_sentence_ends(tmp_path):
+    sentence = "Dette er en lang setning om skolen som går over hele linjen og slutter her."  # 75 characters
+    lines = "\n".join(["Partiet vil:", "", f"- {sentence}", *[f"  {sentence}" for _ in range(29)], "", "- Bygge veier"])
+    extraction = extract(_document(tmp_path, lines + "\n"))
+    texts = [item.text for item in extraction.items]
+    # 30 sentences of 75 characters: 19 and their 18 spaces make 1,443 (20 would make 1,519), then the other 11 make 835.
+    assert [len(t) for t in texts[:-1]] == [1_443, 835]
+    assert texts[-1] == "Bygge veier" and not extraction.long_items
