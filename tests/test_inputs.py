@@ -263,3 +263,31 @@ def test_an_item_over_1500_characters_is_split_at_sentence_ends(tmp_path):
     # 30 sentences of 75 characters: 19 and their 18 spaces make 1,443 (20 would make 1,519), then the other 11 make 835.
     assert [len(t) for t in texts[:-1]] == [1_443, 835]
     assert texts[-1] == "Bygge veier" and not extraction.long_items
+
+
+# -- prose ----------------------------------------------------------------------------------------
+PROSE = """Fred og Rettferdighet
+
+Fred
+
+Krig løser ingen konflikter. Fred og Rettferdighet krever at Norge
+melder seg ut av NATO. Vi vil bruke pengene på
+diplomati i stedet. Det vil koste mye? Nei.
+
+Skule
+
+Skulen er viktig for alle. Derfor vil me ha fleire
+lærarar i kvar klasse. Me går inn for gratis skulemat.
+"""
+
+
+def test_a_programme_in_prose_gives_its_promising_sentences_typed_as_sentences(tmp_path):
+    extraction = extract(_document(tmp_path, PROSE))
+    found = [(item.source, item.text, item.lines[0].number, item.lines[-1].number) for item in extraction.items]
+    assert found == [
+        ("sentence", "Fred og Rettferdighet krever at Norge melder seg ut av NATO.", 5, 6),
+        ("sentence", "Vi vil bruke pengene på diplomati i stedet.", 6, 7),
+        ("sentence", "Derfor vil me ha fleire lærarar i kvar klasse.", 11, 12),
+        ("sentence", "Me går inn for gratis skulemat.", 12, 12),
+    ]
+    assert [extraction.headings[item.section].title for item in extraction.items] == ["Fred", "Fred", "Skule", "Skule"]
