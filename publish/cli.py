@@ -11,6 +11,7 @@ DESCRIPTION = """Publish party-pledge comparisons from the seed texts.
   build     seeds -> tables -> datapackage/ (the open dataset) and build/ (zip, workbook, report)
   validate  check a built data package with Frictionless (0 errors expected)
   diff      list pledges added, removed and changed between two versions of the package
+  add       copy or download a programme (PDF, web page, text) into the seeds and add it to the manifest
 """
 
 
@@ -38,6 +39,12 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="also write the changes as CSV to this file (a text starting with = + - @ gets a ' in front, as in the package)",
     )
+    add = commands.add_parser("add", help="add a programme (PDF, web page or text; a path or an http(s) address) to the seeds")
+    add.add_argument("source", help="the file's path, or its http(s) address")
+    add.add_argument("--actor", required=True, help="the id of the party (a new one is added to the manifest)")
+    add.add_argument("--group", default=None, help="the comparison group of a new party")
+    add.add_argument("--title", default=None, help="the document's title (default: the file's name)")
+    add.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder with sources.toml and the texts (default: seeds)")
     validate = commands.add_parser("validate", help="validate a built data package")
     validate.add_argument("package", type=Path, nargs="?", default=Path("datapackage/datapackage.json"), help="path to datapackage.json")
     validate.add_argument(
@@ -58,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "diff":
             return _diff(args)
+        if args.command == "add":
+            return _add(args)
         return _validate(args.package, args.trusted)
     except InputError as err:
         return _error(str(err))
@@ -91,6 +100,14 @@ def _build(args: argparse.Namespace) -> int:
     if args.templates is not None:
         paths.templates = args.templates.resolve()
     build(paths)
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from publish.add import add
+
+    added = add(args.source, args.actor, seeds=args.seeds, group=args.group, title=args.title)
+    print(f"{added.file}: document {added.document_id!r}; {added.layout}; {added.pledges} pledges")
     return 0
 
 
