@@ -233,6 +233,15 @@ def test_a_national_pdf_cites_its_printed_pages(originals):
 
 
 @needs_originals
+def test_a_page_number_beside_a_running_footer_is_the_printed_page(originals):
+    """Read in the PDFs' footers: page 10 of SV's, MDG's and Partiet Sentrum's programmes prints "10", beside
+    "post@sv.no | sv.no", "Arbeidsprogram for MDG 2025–2029" and "STORTINGSPROGRAM 2025-2029" in the same row."""
+    for name in ("sosialistisk_vensterparti.pdf", "miljopartiet_de_gronne.pdf", "partiet_sentrum.pdf"):
+        document, _ = originals[name]
+        assert document.printed_pages[9] == "10", name
+
+
+@needs_originals
 def test_every_national_pdf_gives_over_a_hundred_pledges(originals):
     for name, (document, extraction) in originals.items():
         if name.endswith(".pdf") and not name.startswith("gamle-oslo"):
