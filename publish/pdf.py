@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -240,13 +241,23 @@ def pdf_text(pages: list[Page]) -> PdfText:
     """The pages as one text: each in reading order, paragraph breaks as blank lines, form feeds between pages."""
     lines: list[str] = []
     line_pages: list[int] = []
+    body = body_height(pages)
     for number, page in enumerate(pages, 1):
-        page_lines = page_text(reading_order(list(page.boxes))) or [""]
+        ordered = reading_order(list(page.boxes))
+        page_lines = page_text(ordered) or [""]
+        if number > 1 and ordered and ordered[0].height > (1 + _SIZE_CHANGE) * body:
+            page_lines = ["", "", *page_lines]  # the form feed's line, then a blank: the paragraph before a page's heading ended
         if number > 1:
             page_lines[0] = "\f" + page_lines[0]
         lines.extend(page_lines)
         line_pages.extend([number] * len(page_lines))
     return PdfText("\n".join(lines) + "\n", tuple(line_pages), tuple(printed_page(page) for page in pages))
+
+
+def body_height(pages: list[Page]) -> float:
+    """The height of most lines: the body text's font size."""
+    heights = Counter(round(box.height, 1) for page in pages for box in page.boxes)
+    return heights.most_common(1)[0][0] if heights else 0.0
 
 
 def reading_order(boxes: list[Box]) -> list[Box]:
