@@ -401,6 +401,8 @@ class _Reader:
             return False  # a pull quote, a new text block or a lead-in, not the wrapped item
         if _NOTE.match(line.text):
             return False  # "*Les mer om …": a note after the list
+        if line.block_start and line.page_start:
+            return False  # a page's first block ("2.4 Skape et universelt …" under a page break and a blank line)
         if self.gap and self.layout.markdown:
             return False  # in Markdown a paragraph after a blank line is not the list item's (CommonMark)
         if not line.text[:1].isupper():

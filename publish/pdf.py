@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import statistics
 import subprocess
 import xml.etree.ElementTree as ET
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,23 +241,18 @@ def pdf_text(pages: list[Page]) -> PdfText:
     """The pages as one text: each in reading order, paragraph breaks as blank lines, form feeds between pages."""
     lines: list[str] = []
     line_pages: list[int] = []
-    body = body_height(pages)
     for number, page in enumerate(pages, 1):
         ordered = reading_order(list(page.boxes))
         page_lines = page_text(ordered) or [""]
-        if number > 1 and ordered and ordered[0].height > (1 + _SIZE_CHANGE) * body:
-            page_lines = ["", "", *page_lines]  # the form feed's line, then a blank: the paragraph before a page's heading ended
+        if number > 1 and ordered and ordered[0].height > (1 + _SIZE_CHANGE) * statistics.median(b.height for b in ordered):
+            # A page that opens in a larger font than most of its lines opens with a heading: the paragraph
+            # before it ended. The form feed's line, then a blank line.
+            page_lines = ["", "", *page_lines]
         if number > 1:
             page_lines[0] = "\f" + page_lines[0]
         lines.extend(page_lines)
         line_pages.extend([number] * len(page_lines))
     return PdfText("\n".join(lines) + "\n", tuple(line_pages), tuple(printed_page(page) for page in pages))
-
-
-def body_height(pages: list[Page]) -> float:
-    """The height of most lines: the body text's font size."""
-    heights = Counter(round(box.height, 1) for page in pages for box in page.boxes)
-    return heights.most_common(1)[0][0] if heights else 0.0
 
 
 def reading_order(boxes: list[Box]) -> list[Box]:
