@@ -300,3 +300,26 @@ def test_a_programme_in_prose_gives_its_promising_sentences_typed_as_sentences(t
         ("sentence", "Me går inn for gratis skulemat.", 12, 12),
     ]
     assert [extraction.headings[item.section].title for item in extraction.items] == ["Fred", "Fred", "Skule", "Skule"]
+
+
+@needs_pdftotext
+def test_a_pdf_added_and_built_cites_its_pages_and_keeps_its_text(seeds, tmp_path):
+    """End to end: `add` a two-column PDF to the seeds, build the data; each of its pledge_sources rows names
+    PDF page 1, printed "1", and its line in build/texts/<document>.txt holds the pledge's first words."""
+    import polars as pl
+    from weasyprint import HTML
+
+    from publish.add import add
+    from publish.build import Paths, StageLog, build
+
+    HTML(string=TWO_COLUMNS).write_pdf(tmp_path / "skole.pdf")
+    added = add(str(tmp_path / "skole.pdf"), "ap", seeds=seeds)
+    assert added.pledges == 4
+    out = tmp_path / "out"
+    frames = build(Paths(seeds=seeds, package=tmp_path / "dp", out=out, report=False), StageLog(echo=lambda _: None))
+    rows = frames["pledge_sources"].filter(pl.col("document_id") == "skole").sort("line_start")
+    assert rows.select("pdf_page", "printed_page").unique().rows() == [(1, "1")]
+    lines = (out / "texts" / "skole.txt").read_text(encoding="utf-8").split("\n")
+    for line, text in rows.select("line_start", "text").iter_rows():
+        assert text.split()[0] in lines[line - 1]
+    assert not (out / "texts" / "ap-web-arbeid.txt").exists()  # a text file is its own reference
