@@ -146,7 +146,7 @@ def _reread_page(document, number: int, page: Page) -> Page:
         x0, x1 = min(b.x0 for b in parts), max(b.x1 for b in parts)
         pad = 0.1 * garbled.height  # PDFium's glyph boxes sit inside Poppler's line box; a little room keeps edge glyphs in
         text = textpage.get_text_bounded(x0 - pad, page.height - garbled.y1 + pad, x1 + pad, page.height - garbled.y0 - pad)
-        text = " ".join(_XML_CONTROL_TEXT.sub("", text).split()) or garbled.text
+        text = " ".join(_XML_CONTROL_TEXT.sub("", text.replace("\x02", "-")).split()) or garbled.text  # PDFium's U+0002: a hyphen at a line's end
         at = boxes.index(parts[0])
         boxes = [b for b in boxes if b not in parts]
         boxes.insert(at, Box(x0, garbled.y0, x1, garbled.y1, text))
