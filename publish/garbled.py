@@ -20,8 +20,9 @@ from pathlib import Path
 
 WORD_LISTS = (Path("/usr/share/hunspell/nb_NO.dic"), Path("/usr/share/hunspell/nn_NO.dic"))
 # A character after a lower-case letter of a word that is no letter of a Norwegian word there: an
-# upper-case letter or a symbol ("eWektive", "kra[verk", "Konserva<vt", "skaH" for "skatt").
-_SIGN = re.compile(r"(?<=[a-zæøå])(?:[A-ZÆØÅ]|[\[\]{}|\\^~<>@#$%&=_])")
+# upper-case letter or a symbol ("eWektive", "kra[verk", "Konserva<vt", "skaH" for "skatt"). Two capitals
+# after a lower-case letter are a name's ("BankID", "MinID"): a broken map gives one character for a pair.
+_SIGN = re.compile(r"(?<=[a-zæøå])(?:[A-ZÆØÅ](?![A-ZÆØÅ])|[\[\]{}|\\^~<>@#$%&=_])")
 _ADDRESS = re.compile(r"@|://|^www\.", re.I)  # an e-mail or web address is no word
 _WORD = re.compile(r"[^\s.,;:!?()«»\"'“”‘’/–—-]+")
 # What a wrong map most often stands for: ligatures (ff, fi, fl, ffi, ffl, ft, tt, ti) and single letters.
@@ -95,20 +96,20 @@ def _replace(word: str, sign: str, replacement: str) -> str:
 def repair(text: str) -> tuple[str, int]:
     """The text with its font map undone in every word that has a mapped character inside it.
 
-    >>> repair("Vi vil ha eWektive og oWentlige tjenester, skaWe mer og oWentlig")
-    ('Vi vil ha effektive og offentlige tjenester, skaffe mer og offentlig', 4)
+    >>> repair("Vi vil ha eWektive og oWentlige tjenester, skaWe mer og oWentlig straW")
+    ('Vi vil ha effektive og offentlige tjenester, skaffe mer og offentlig straff', 5)
     """
     mapping = font_map(text)
     if not mapping:
         return text, 0
-    pattern = re.compile(rf"(?<=[a-zæøå])(?:{'|'.join(re.escape(s) for s in mapping)})(?=[a-zæøåA-ZÆØÅ])")
+    pattern = re.compile(rf"(?<=[a-zæøå])(?:{'|'.join(re.escape(s) for s in mapping)})(?=[a-zæøåA-ZÆØÅ]|$)")
     count = 0
 
     def fix(match: re.Match) -> str:
         nonlocal count
         word = match.group()
-        if known(word) or not pattern.search(word):
-            return word
+        if known(word) or not pattern.search(word) or not known(pattern.sub(lambda m: mapping[m.group()], word)) and not pattern.search(word[:-1]):
+            return word  # a sign at a word's end only where the repaired word is known ("straW" -> "straff")
         count += 1
         return pattern.sub(lambda m: mapping[m.group()], word)
 
