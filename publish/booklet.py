@@ -28,6 +28,27 @@ SOURCE_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 
+# The longest word the booklet lays out whole. WeasyPrint sizes a table's columns by the widest word in
+# them and lays a word wider than its column out again and again: one legal word of 3,900 characters
+# (a line holds 4,000) took the layout of the seeds' booklet from about 3 s to about 100 s. A longer
+# word gets a zero-width space (a break opportunity, invisible) after every LONGEST_WORD characters.
+# The longest words measured: 29 characters in the seeds' pledges ("rehabiliteringsinstitusjonene"),
+# 41 in the corpus ("S-Mandal-Stavanger-Bergen-Trondheim-Oslo."), so no real word is touched and is
+# hyphenated as before (docs/bounds.md; times in bench/README.md).
+LONGEST_WORD = 60
+_LONG_WORD = re.compile(rf"\S{{{LONGEST_WORD + 1},}}")
+
+
+def breakable(text: str) -> str:
+    """Text whose words longer than LONGEST_WORD may break: a zero-width space after every LONGEST_WORD characters.
+
+    >>> breakable("Bygge " + "x" * 130 + " nå") == "Bygge " + "x" * 60 + "\u200b" + "x" * 60 + "\u200b" + "x" * 10 + " nå"
+    True
+    >>> breakable("Sikre rehabiliteringsinstitusjonene.")
+    'Sikre rehabiliteringsinstitusjonene.'
+    """
+    return _LONG_WORD.sub(lambda m: "\u200b".join(m.group()[at : at + LONGEST_WORD] for at in range(0, len(m.group()), LONGEST_WORD)), text)
+
 
 def source_references(text: str, source: str) -> list[tuple[str, bool]]:
     """A pledge's text with a bracketed note naming the source after each reference to the source's own parts.
@@ -451,7 +472,7 @@ class BookletModel:
         item = Item(
             pledge_id=row["pledge_id"],
             label=f"{self.codes[row['actor_id']]}{counters[row['actor_id']]}",
-            text=row["text"],
+            text=breakable(row["text"]),
             kind=row["kind"],
             citation=citation(first, self.documents),
             also=also,

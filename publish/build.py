@@ -17,8 +17,8 @@ from typing import TypeVar
 
 import polars as pl
 
-from publish import classify, evaluate, extract, impose, package, relate, release, schema, sources, tables
-from publish.errors import InputError
+from publish import classify, evaluate, extract, impose, outputs, package, relate, release, schema, sources, tables
+from publish.errors import InputError, printable
 from publish.garbled import garbled_words
 from publish.helper import Helper, Job
 from publish.outputs import Publication
@@ -43,8 +43,12 @@ OUT_NAMES = (
     release.GROUPS_FOLDER,
     "release",
     "site",
+    outputs.MARKER,
     "texts",
 )
+# What the build makes in --package, which it replaces whole.
+PACKAGE_NAMES = ("datapackage.json", "data", "README.md", "CHANGELOG.md", outputs.MARKER)
+CHECKOUT = Path(__file__).resolve().parent.parent  # the project's own folder: never an output
 
 
 @dataclass
@@ -54,17 +58,22 @@ class Paths:
     seeds: Path = Path("seeds")
     package: Path = Path("datapackage")
     out: Path = Path("build")
-    labels: Path | None = None  # hand labels the evaluation is measured against; default: tests/data beside seeds/
+    labels: Path | None = None  # hand labels the evaluation is measured against; default: <seeds>/labels
     paper: str = "a4"  # report.pdf's paper; the imposed booklet is always A5 on A4
     report: bool = True  # False skips the booklet (tests of the data and the workbook need no PDF)
     templates: Path = Path(__file__).resolve().parent.parent / "report_templates"
+
+    def label_folder(self) -> Path:
+        """Where the hand labels are: `labels`, or the seeds' own (a dataset is measured on its own labels)."""
+        return self.labels or self.seeds / evaluate.LABELS_FOLDER
 
 
 @dataclass
 class StageLog:
     """Runs stages, timing each, and prints one line per stage with what it produced."""
 
-    echo: Callable[[str], None] = lambda line: print(line, flush=True)  # noqa: E731 - progress shows as it happens
+    # Progress shows as it happens; a line names seeds paths and pledges, so it is escaped (errors.printable).
+    echo: Callable[[str], None] = lambda line: print(printable(line), flush=True)  # noqa: E731
     timings: dict[str, float] = field(default_factory=dict)
 
     def run(self, name: str, func: Callable[[], T], describe: Callable[[T], str] = lambda _: "") -> T:
@@ -93,15 +102,23 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     """
     paths = paths or Paths()
     log = log or StageLog()
+    places = {"--package": paths.package, "--out": paths.out}
+    _say_recovered(outputs.recover(*places.values()), log)  # first: a killed build's publication is finished
+    outputs.check_places(paths.seeds, places, CHECKOUT)
+    if paths.report and not (paths.templates / "base.html").is_file():  # found now, not after the data stages
+        raise InputError(paths.templates, "no base.html here: not a folder of booklet templates", hint="--templates names a copy of report_templates/")
     # The workers are stopped before the outputs are published or the staging folders removed, so none
     # writes into a removed one.
     with _terminate_as_interrupt(), Publication() as publication:
-        package_dir = publication.folder(paths.package)
-        out_dir = publication.files(paths.out, owned=OUT_NAMES)
+        corpus = _corpus(paths, log)
+        package_dir = publication.folder(_owned(paths.package, "--package", corpus, PACKAGE_NAMES))
+        out_dir = publication.files(_owned(paths.out, "--out", corpus, OUT_NAMES), owned=OUT_NAMES)
+        for staged in (package_dir, out_dir):
+            (staged / outputs.MARKER).write_text(outputs.marker_text(corpus.dataset.name), encoding="utf-8")
         warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
         with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
-            corpus, frames, automatic = _data(paths, log)
-            labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
+            frames, automatic = _tables(corpus, paths, log)
+            labels = paths.label_folder()
             scores = log.run(
                 "evaluate",
                 lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic, frames["relations"]),
@@ -155,10 +172,32 @@ def _interrupt(signum: int, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _say_recovered(placed: list[Path], log: StageLog) -> None:
+    if placed:
+        log.echo(f"recovered: an earlier build was stopped while publishing; its {len(placed)} outputs are now in place")
+
+
+def _owned(path: Path, option: str, corpus: sources.Corpus, names: tuple[str, ...]) -> Path:
+    """`path`, once it is known to be new, empty or this dataset's earlier output (never a folder of other files)."""
+    outputs.check_owned(path, option, corpus.dataset.name, names)
+    return path
+
+
 def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.DataFrame], pl.DataFrame]:
     """Seeds to tables: the corpus, every table of the contract, and the automatic relations alone."""
+    corpus = _corpus(paths, log)
+    return (corpus, *_tables(corpus, paths, log))
+
+
+def _corpus(paths: Paths, log: StageLog) -> sources.Corpus:
+    """The manifest and the texts it names, read and checked."""
     corpus = log.run("sources", lambda: sources.load_corpus(paths.seeds), lambda c: f"{len(c.documents)} documents, {len(c.actors)} actors")
     release.file_names(corpus)  # the dataset's name and version make file names: refused now, not after the layout
+    return corpus
+
+
+def _tables(corpus: sources.Corpus, paths: Paths, log: StageLog) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """Every table of the contract, and the automatic relations alone."""
     extractions = log.run("extract", lambda: _extract_all(corpus, log), _describe_extractions)
     frames = log.run("tables", lambda: tables.build_tables(corpus, extractions), _counts)
     frames.update(log.run("topics", lambda: _topics(paths.seeds, frames, log), _counts))
@@ -167,7 +206,7 @@ def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.Dat
         lambda: _relations(paths.seeds, frames),
         lambda auto: f"{frames['relations'].height} relations ({auto.height} automatic)",
     )
-    return corpus, frames, automatic
+    return frames, automatic
 
 
 def _write_data(corpus, frames, scores, package_dir: Path, out_dir: Path, log: StageLog, helper: Helper) -> Job[list[str]]:

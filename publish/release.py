@@ -142,7 +142,7 @@ def _distribution(path: Path, dataset, base_url: str) -> dict:
     return {
         "@type": "dcat:Distribution",
         "dct:title": path.name,
-        "dcat:accessURL": {"@id": f"{base_url}{path.name}" if base_url else f"urn:file:{path.name}"},
+        "dcat:accessURL": {"@id": download_url(base_url, path.name) if base_url else f"urn:file:{path.name}"},
         "dct:format": {"@id": f"http://publications.europa.eu/resource/authority/file-type/{fmt}"},
         "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{media}"},
         "dcat:byteSize": {"@value": str(path.stat().st_size), "@type": "xsd:nonNegativeInteger"},
@@ -153,6 +153,15 @@ def _distribution(path: Path, dataset, base_url: str) -> dict:
         },
         "dct:license": {"@id": EU_LICENCES.get(dataset.license, dataset.license_path)},
     }
+
+
+def download_url(homepage: str, file_name: str) -> str:
+    """Where a release file is downloaded: beside the dataset's page, whether its address ends in `/` or not.
+
+    >>> download_url("https://data.example.no/lofter", "lofter-1.0.0.zip"), download_url("https://data.example.no/lofter/", "a.zip")
+    ('https://data.example.no/lofter/lofter-1.0.0.zip', 'https://data.example.no/lofter/a.zip')
+    """
+    return f"{homepage.rstrip('/')}/{file_name}"
 
 
 def _uuid(dataset) -> str:

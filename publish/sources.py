@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from publish import garbled
 from publish.errors import InputError
-from publish.inputs import Entry, entries, read_toml, table
+from publish.files import MAX_TEXT_BYTES, read_inside
+from publish.inputs import Entry, entries, read_text, read_toml, table
 from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LINE_NUMBER_POSITIONS, MANIFEST_LAYOUTS
 from publish.text import CONTROL_CHARACTERS
 
 MANIFEST_NAME = "sources.toml"
+CHANGELOG_NAME = "CHANGELOG.md"
 # Ids and the dataset name become file names (pages, release files): this pattern is the only one allowed.
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
@@ -27,6 +31,12 @@ MAX_LINE_CHARS = 4_000
 # where a text is read, so no table, workbook or terminal sees them. Tab and form feed (a page break) stay:
 # the extractor reads them as whitespace. Editors' files (TOML, CSV) are stricter: there they are errors.
 _TEXT_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+# The encodings a text may name: the Unicode forms and the code pages, each mapping bytes to characters.
+# Codecs that interpret their input (unicode_escape, raw_unicode_escape, utf-7, punycode, idna) are
+# refused: they turn a text's "\\ud800" into a lone surrogate, or its bytes into other text.
+_TEXT_ENCODING = re.compile(r"utf-8(-sig)?|utf-(16|32)(-[lb]e)?|ascii|cp\d+|iso8859-\d+|mac-[a-z]+|koi8-[a-z]")
+_ENCODING_HINT = "name the text's real encoding: utf-8, utf-16 or a code page such as cp1252 or iso-8859-15"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 DATASET_KEYS = (
     "name",
     "title",
@@ -119,6 +129,7 @@ class Corpus:
     documents: tuple[Document, ...]
     seeds_dir: Path = field(default=Path("seeds"))
     groups: tuple[Group, ...] = ()
+    changelog: str | None = None  # CHANGELOG.md of the seeds, copied into the package; None when there is none
 
     def actors_of(self, group_id: str) -> tuple[Actor, ...]:
         return tuple(a for a in self.actors if a.group == group_id)
@@ -131,18 +142,36 @@ def decode_text(raw: bytes, path: Path, encoding: str) -> str:
     >>> decode_text(b"\\xef\\xbb\\xbfA\\x1b[31m\\x00\\r\\nB\\x0c", Path("t.txt"), "utf-8")
     'A[31m\\nB\\x0c'
     """
+    problem = encoding_problem(encoding)
+    if problem:
+        raise InputError(path, problem, hint=_ENCODING_HINT)
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as err:
         hint = f'if the file is not {encoding}, add encoding = "cp1252" (or its real encoding) to its manifest entry'
         line = raw[: err.start].count(b"\n") + 1
         raise InputError(path, f"not valid {encoding}: byte 0x{raw[err.start]:02x} at offset {err.start}", line=line, hint=hint) from None
-    except LookupError:
-        raise InputError(path, f"unknown encoding {encoding!r}", hint="use a Python codec name such as utf-8 or cp1252") from None
+    surrogate = _SURROGATE.search(text)
+    if surrogate:  # no codec allowed above makes one; a decode that did would fail in every output
+        line = text.count("\n", 0, surrogate.start()) + 1
+        raise InputError(path, f"decodes to U+{ord(surrogate.group()):04X}, which is not a character", line=line, hint=_ENCODING_HINT)
     text = _TEXT_CONTROL.sub("", text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     if len(text) > MAX_LINE_CHARS:
         _check_line_lengths(text, path)
     return text
+
+
+def encoding_problem(encoding: str) -> str:
+    """What is wrong with a text's encoding name, or "" for one of the text encodings read.
+
+    >>> encoding_problem("Windows-1252"), encoding_problem("unicode_escape")
+    ('', "encoding 'unicode_escape' is not a text encoding")
+    """
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return f"unknown encoding {encoding!r}"
+    return "" if _TEXT_ENCODING.fullmatch(name) else f"encoding {encoding!r} is not a text encoding"
 
 
 def _check_line_lengths(text: str, path: Path) -> None:
@@ -170,7 +199,7 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         what = "not a folder" if seeds_dir.exists() else "no such folder"
         raise InputError(seeds_dir, what, hint=f"--seeds names the folder that holds {MANIFEST_NAME} and the texts")
     manifest_path = seeds_dir / MANIFEST_NAME
-    data, manifest_text = read_toml(manifest_path)
+    data, manifest_text = read_toml(manifest_path, seeds_dir)
     unknown = sorted(set(data) - {"dataset", "groups", "actors", "documents"})
     if unknown:
         raise InputError(
@@ -183,16 +212,43 @@ def load_corpus(seeds_dir: Path) -> Corpus:
     actors = _actors(actor_entries, manifest_path, {g.group_id for g in groups} if groups else None)
     groups = _check_groups(groups, group_entries, actors) if groups else _derived_groups(dataset, actors)
     documents = _documents(entries(data, manifest_text, manifest_path, "documents", "document"), {a.actor_id for a in actors}, seeds_dir)
-    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups)
+    changelog = _changelog(seeds_dir / CHANGELOG_NAME, seeds_dir)
+    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups, changelog=changelog)
+
+
+def _changelog(path: Path, seeds_dir: Path) -> str | None:
+    """The changelog, read with the manifest so that a bad one (a link out, a control character) stops
+    the build before any work; a link that leads nowhere is named, not skipped."""
+    return read_text(path, seeds_dir) if path.exists() or path.is_symlink() else None
 
 
 def _id(entry: Entry, key: str = "id") -> str:
     value = entry.text(key)
     if not ID_PATTERN.fullmatch(value):
         raise entry.error(
-            key, f"{key} {value!r} must be lower-case letters, digits and dashes (at most 64)", hint="it becomes part of file names"
+            key, f"{key} {value[:70]!r} must be lower-case letters, digits and dashes (at most 64)", hint="it becomes part of file names"
         )
     return value
+
+
+def _url(entry: Entry, key: str, *, empty: bool = True) -> str:
+    """A web address the package, the DCAT record and the booklet link to: http(s) with a host, or empty
+    where allowed. Anything else (`javascript:`, `file:`, a bare name) would be published as a link."""
+    value = entry.text(key, "") if empty else entry.text(key)
+    if value == "" and empty:
+        return value
+    if not _is_web_address(value):
+        hint = "write the whole address, such as https://example.no/side" + (", or leave it empty" if empty else "")
+        raise entry.error(key, f"{key} {value[:80]!r} is not an http(s) address", hint=hint)
+    return value
+
+
+def _is_web_address(value: str) -> bool:
+    try:
+        parsed = urlsplit(value)
+        return parsed.scheme.lower() in ("http", "https") and bool(parsed.hostname) and not re.search(r"\s", value)
+    except ValueError:  # a malformed host such as "http://[::1"
+        return False
 
 
 def _dataset(entry: Entry) -> Dataset:
@@ -221,10 +277,10 @@ def _dataset(entry: Entry) -> Dataset:
         created=created,
         license=entry.text("license"),
         license_title=entry.text("license_title"),
-        license_path=entry.text("license_path"),
+        license_path=_url(entry, "license_path", empty=False),
         publisher=entry.text("publisher"),
         keywords=entry.texts("keywords"),
-        homepage=entry.text("homepage", ""),
+        homepage=_url(entry, "homepage"),
     )
 
 
@@ -296,9 +352,11 @@ def _actors(found: list[Entry], path: Path, group_ids: set[str] | None = None) -
 
 def _documents(found: list[Entry], actor_ids: set[str], seeds_dir: Path) -> tuple[Document, ...]:
     documents: list[Document] = []
+    seen: set[str] = set()  # one set for all (a set per entry made 20,000 documents take two minutes)
     for entry in found:
-        document = _document(entry, actor_ids, seeds_dir, {d.document_id for d in documents})
+        document = _document(entry, actor_ids, seeds_dir, seen)
         documents.append(document)
+        seen.add(document.document_id)
     if not documents:
         raise InputError(seeds_dir / MANIFEST_NAME, "no [[documents]] entries")
     return tuple(documents)
@@ -325,7 +383,7 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
         raise entry.error("sha256", f"sha256 {pinned[:70]!r} is not 64 hexadecimal digits")
     source_file = entry.text("file", empty=False)
     file_path = _inside(seeds_dir, source_file, entry)
-    raw = file_path.read_bytes()
+    raw = read_inside(file_path, MAX_TEXT_BYTES, seeds_dir)
     digest = hashlib.sha256(raw).hexdigest()
     if pinned and pinned != digest:
         raise entry.error(
@@ -333,7 +391,7 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
             f"sha256 of {source_file} is {digest}, manifest pins {pinned}",
             hint="the text changed: check it, then update the pinned sha256",
         )
-    body, line_pages, printed_pages = read_body(file_path, raw, entry.text("encoding", "utf-8"))
+    body, line_pages, printed_pages = read_body(file_path, raw, _encoding(entry))
     if not body.strip():
         raise InputError(file_path, "the text file is empty", hint="export the document's text again")
     return Document(
@@ -345,7 +403,7 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
         period=entry.text("period", ""),
         source_file=source_file,
         layout=layout,
-        url=entry.text("url", ""),
+        url=_url(entry, "url"),
         rights=entry.text("rights"),
         sha256=digest,
         lines=split_lines(body),
@@ -376,6 +434,14 @@ def read_body(path: Path, raw: bytes, encoding: str) -> tuple[str, tuple[int, ..
     return decode_text(raw, path, encoding), (), ()
 
 
+def _encoding(entry: Entry) -> str:
+    encoding = entry.text("encoding", "utf-8")
+    problem = encoding_problem(encoding)
+    if problem:
+        raise entry.error("encoding", problem, hint=_ENCODING_HINT)
+    return encoding
+
+
 def _inside(seeds_dir: Path, name: str, entry: Entry) -> Path:
     """The text file `name` names, which must be a file inside the seeds folder: one rule for
     `..`, absolute paths and symlinks alike, so no text from elsewhere is ever published."""
@@ -388,8 +454,10 @@ def _inside(seeds_dir: Path, name: str, entry: Entry) -> Path:
             f"file {name!r} is outside the seeds folder {seeds_dir}",
             hint=f"put the text under {seeds_dir}/texts/ and name it relative to {seeds_dir} (no '..', absolute path or symlink out)",
         )
-    if not target.is_file():
+    if not target.exists():  # what else is not a regular file (a FIFO, a device) read_inside names
         raise entry.error("file", f"file {name!r} not found under {seeds_dir}")
+    if target.is_dir():
+        raise entry.error("file", f"file {name!r} is a folder", hint="name the text file itself")
     return target
 
 
