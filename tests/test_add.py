@@ -80,6 +80,7 @@ def test_a_bad_answer_leaves_the_manifest_byte_identical(seeds, served, name, co
     assert sorted(p.name for p in (seeds / "texts").iterdir()) == texts
 
 
+@pytest.mark.build
 def test_the_command_prints_the_layout_and_the_pledges_or_one_error_line(seeds, tmp_path):
     (tmp_path / "program.md").write_text("# Program\n\n## Bolig\n\n" + PLAIN, encoding="utf-8")
     command = [sys.executable, "-m", "publish", "add", str(tmp_path / "program.md"), "--actor", "ap", "--seeds", str(seeds)]

@@ -302,6 +302,7 @@ def test_a_programme_in_prose_gives_its_promising_sentences_typed_as_sentences(t
     assert [extraction.headings[item.section].title for item in extraction.items] == ["Fred", "Fred", "Skule", "Skule"]
 
 
+@pytest.mark.build
 @needs_pdftotext
 def test_a_pdf_added_and_built_cites_its_pages_and_keeps_its_text(seeds, tmp_path):
     """End to end: `add` a two-column PDF to the seeds, build the data; each of its pledge_sources rows names
