@@ -92,11 +92,22 @@ class Item:
     markers: list[Marker] = field(default_factory=list)
     children: list[Item] = field(default_factory=list)
     source: str = ""  # the short title of the document it is quoted from, which its own chapter references mean
+    lang: str = ""  # "nn" for a Nynorsk document's words (the page's language is Bokmål), else ""
 
     @property
     def pieces(self) -> list[tuple[str, bool]]:
         """The text in pieces, (piece, is_note): a note after each reference to the source's own chapters or pages."""
         return source_references(self.text, self.source)
+
+
+@dataclass(frozen=True)
+class CitationExample:
+    """A source reference the how-to-read page explains, taken from the booklet's own pledges."""
+
+    citation: str  # as printed after the pledge, e.g. "Ap-program l. 24–25"
+    lines: str  # "24–25"
+    document: str  # the document's full title
+    printed: bool  # the document's printed line numbers (l.), else the text file's lines (tl.)
 
 
 @dataclass
@@ -243,13 +254,17 @@ def citation(row: dict, documents: dict[str, dict]) -> str:
     >>> citation({"document_id": "d", "line_start": 9, "line_end": 9, "printed_line_start": None, "printed_line_end": None}, docs)
     'Ap-program tl. 9'
     """
-    title = documents[row["document_id"]]["short_title"]
+    word, lines = cited_lines(row)
+    return f"{documents[row['document_id']]['short_title']} {word} {lines}"
+
+
+def cited_lines(row: dict) -> tuple[str, str]:
+    """The lines a citation gives: ("l.", printed line numbers) where the text has them, else ("tl.", the text file's)."""
     if row["printed_line_start"] is not None:
         start, end, word = row["printed_line_start"], row["printed_line_end"], "l."
     else:
         start, end, word = row["line_start"], row["line_end"], "tl."
-    lines = str(start) if start == end else f"{start}–{end}"
-    return f"{title} {word} {lines}"
+    return word, str(start) if start == end else f"{start}–{end}"
 
 
 def group_frames(frames: dict[str, pl.DataFrame], group_id: str) -> dict[str, pl.DataFrame]:
@@ -348,10 +363,38 @@ class BookletModel:
         return len({self.period_of(a["actor_id"]) for a in self.parties} - {""}) > 1
 
     @functools.cached_property
+    def nynorsk(self) -> set[str]:
+        """The documents written in Nynorsk (publish/nynorsk.py): their words are marked lang="nn"."""
+        return nynorsk_documents(self.frames["pledges"])
+
+    @property
     def nynorsk_titles(self) -> list[str]:
-        """The documents compared in a Bokmål translation (publish/nynorsk.py): the appendix names them."""
-        nynorsk = nynorsk_documents(self.frames["pledges"])
-        return [d["title"] for d in self.documents.values() if d["document_id"] in nynorsk]
+        """The documents compared in a Bokmål translation: the appendix names them."""
+        return [d["title"] for d in self.documents.values() if d["document_id"] in self.nynorsk]
+
+    @property
+    def example_label(self) -> str:
+        """The label the how-to-read page's legend uses: the first link in the booklet's order (to a pledge
+        of another actor the reader will meet), else the first pledge's label."""
+        items = list(self.items.values())
+        linked = next((item.markers[0].target for item in items if item.markers), None)
+        return linked or (items[0].label if items else f"{next(iter(self.codes.values()), 'A')}1")
+
+    @functools.cached_property
+    def citation_examples(self) -> list[CitationExample]:
+        """The how-to-read page's source references, from this booklet's own pledges: the first pledge in
+        the booklet's order cited by its document's printed line numbers, then the first cited by the text
+        file's lines; either is left out when no pledge is cited that way."""
+        first = self.frames["pledge_sources"].filter(pl.col("match") == "first")
+        rows = {row["pledge_id"]: row for row in first.iter_rows(named=True)}
+        examples: dict[bool, CitationExample] = {}
+        for item in self.items.values():
+            row = rows[item.pledge_id]
+            word, lines = cited_lines(row)
+            printed = word == "l."
+            if printed not in examples:
+                examples[printed] = CitationExample(item.citation, lines, self.documents[row["document_id"]]["title"], printed)
+        return [examples[kind] for kind in (True, False) if kind in examples]
 
     @property
     def placed_by(self) -> dict[str, int]:
@@ -481,6 +524,7 @@ class BookletModel:
             line_start=first["line_start"],
             chapter=chapter,
             source=self.documents[first["document_id"]]["short_title"],
+            lang="nn" if first["document_id"] in self.nynorsk else "",
         )
         self.items[row["pledge_id"]] = item
         return item

@@ -377,6 +377,11 @@ def _workbook(corpus: sources.Corpus, frames: dict[str, pl.DataFrame], contract:
 
 
 def _topics(seeds: Path, frames: dict[str, pl.DataFrame], log: StageLog) -> dict[str, pl.DataFrame]:
+    if classify.taxonomy_path(seeds) == classify.DEFAULT_TOPICS:
+        log.echo(
+            f"note: {seeds / classify.TOPICS_NAME} not found, so the chapters are the project's municipal chapters"
+            f" ({classify.DEFAULT_TOPICS}); copy that file into {seeds} to change them"
+        )
     taxonomy = classify.load_taxonomy(seeds)
     overrides = classify.load_overrides(seeds, set(frames["pledges"]["pledge_id"]), taxonomy.ids)
     pledge_topics = classify.classify(frames["pledges"], frames["sections"], taxonomy, overrides)
@@ -397,7 +402,9 @@ def _warn_unplaced(unplaced: pl.DataFrame, pledges: pl.DataFrame, seeds: Path, l
     log.echo(f"warning: {rows.height} pledges match no heading or keyword and are printed under 'Andre tema' ({per_document}):")
     for row in rows.iter_rows(named=True):
         log.echo(f"  {row['pledge_id']}  {row['document_id']}:{row['line_start']}  {row['text'][:70]}")
-    log.echo(f"  to place them: a heading or keyword in {seeds / classify.TOPICS_NAME}, or a row in {seeds / classify.OVERRIDES_NAME}")
+    topics = seeds / classify.TOPICS_NAME
+    where = topics if classify.taxonomy_path(seeds) == topics else f"{topics} (a copy of {classify.DEFAULT_TOPICS})"
+    log.echo(f"  to place them: a heading or keyword in {where}, or a row in {seeds / classify.OVERRIDES_NAME}")
 
 
 def _relations(seeds: Path, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:

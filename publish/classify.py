@@ -22,6 +22,9 @@ from publish.sources import ID_PATTERN
 from publish.text import normalise, stem
 
 TOPICS_NAME = "topics.toml"
+# The project's municipal chapters, shipped in the package (seeds/topics.toml without the headings that
+# name one place): a new municipality's seeds folder starts without a topics.toml of its own.
+DEFAULT_TOPICS = Path(__file__).with_name("data") / TOPICS_NAME
 OVERRIDES_NAME = "topic_overrides.csv"
 COMPOUND_MIN = 5  # lexicon terms this long match inside compounds ("barnehage" in "barnehageopptak")
 # A pledge that no heading, keyword or override places goes to this last chapter: a new programme
@@ -75,10 +78,19 @@ TOPIC_KEYS = (
 )
 
 
+def taxonomy_path(seeds_dir: Path) -> Path:
+    """The seeds' own topics.toml, else the project's municipal chapters (DEFAULT_TOPICS).
+
+    A broken symlink counts as the seeds' own file: it is reported, not passed over.
+    """
+    own = seeds_dir / TOPICS_NAME
+    return own if own.exists() or own.is_symlink() else DEFAULT_TOPICS
+
+
 def load_taxonomy(seeds_dir: Path) -> Taxonomy:
-    """Read and validate seeds/topics.toml: every field type-checked, every error with its line."""
-    path = seeds_dir / TOPICS_NAME
-    data, text = read_toml(path, seeds_dir)
+    """Read and validate the chapters (taxonomy_path): every field type-checked, every error with its line."""
+    path = taxonomy_path(seeds_dir)
+    data, text = read_toml(path, seeds_dir if path.parent == seeds_dir else None)  # the seeds' own file stays inside them
     topics: list[Topic] = []
     for entry in entries(data, text, path, "topics", "topic"):
         topics.append(_topic(entry, topics))

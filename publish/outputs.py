@@ -47,14 +47,14 @@ def safe_name(value: object, what: str, source: Path, line: int | None = None, p
     Traceback (most recent call last):
     ...
     publish.errors.InputError: sources.toml: dataset name '../pwn' cannot be part of a file name
-      hint: use lowercase letters a-z, digits and hyphens (not first), like 'baerum-lofter'
+      hint: use lowercase letters a-z, digits and hyphens (not first), like 'lofter-2027'
     """
     if isinstance(value, str) and pattern.fullmatch(value):
         return value
     if pattern is SAFE_VERSION:
         allowed, example = "a digit, then digits, lowercase letters, dots, hyphens and plus signs", "1.0.0"
     else:
-        allowed, example = "lowercase letters a-z, digits and hyphens (not first)", "baerum-lofter"
+        allowed, example = "lowercase letters a-z, digits and hyphens (not first)", "lofter-2027"
     raise InputError(
         source,
         f"{what} {value!r} cannot be part of a file name",

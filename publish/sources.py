@@ -6,7 +6,7 @@ import codecs
 import datetime
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -49,11 +49,19 @@ DATASET_KEYS = (
     "publisher",
     "keywords",
     "homepage",
+    "spatial",
+    "election",
 )
 ACTOR_KEYS = ("id", "name", "short_name", "kind", "color", "group")
-GROUP_KEYS = ("id", "name", "title", "subtitle")
-# A group's booklet subtitle when its [[groups]] entry gives none (or the manifest has no [[groups]]).
+DEFAULT_GROUP = "default"  # the group of actors that name none
+GROUP_KEYS = ("id", "name", "title", "subtitle", "election")
+# The elections a group's programmes are written for; the booklet's cover names it ("Kommunevalg · Asker")
+# only when the manifest says which, so no group is called municipal by default.
+ELECTIONS = ("kommunevalg", "fylkestingsvalg", "stortingsvalg", "sametingsvalg")
+# A group's booklet subtitle when its [[groups]] entry gives none (or the manifest has no [[groups]]); the
+# second half only for a group with a municipality among its actors.
 DEFAULT_SUBTITLE = "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
+PARTIES_SUBTITLE = "Hva partiene lover, tema for tema"
 DOCUMENT_KEYS = (
     "id", "file", "actor", "title", "short_title", "kind", "period", "layout", "url", "rights", "sha256", "encoding",
     "chapters", "bullets", "line_numbers", "ignore_lines", "end_at",
@@ -67,7 +75,7 @@ class Actor:
     short_name: str
     kind: str
     color: str
-    group: str = "default"
+    group: str = "default"  # DEFAULT_GROUP
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ class Group:
     name: str  # the place, e.g. "Bærum"
     title: str  # the booklet's title, e.g. "Løfter i Bærum"
     subtitle: str = DEFAULT_SUBTITLE
+    election: str = ""  # one of ELECTIONS, or "" when the manifest does not say
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,8 @@ class Dataset:
     publisher: str
     keywords: tuple[str, ...]
     homepage: str = ""
+    spatial: tuple[str, ...] = ()  # the places the dataset covers (DCAT dct:spatial); () = its municipalities' names
+    election: str = ""  # every group's election, unless its [[groups]] entry names another
 
 
 @dataclass(frozen=True)
@@ -207,7 +218,7 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         )
     dataset = _dataset(table(data, manifest_text, manifest_path, "dataset", "[dataset]"))
     group_entries = entries(data, manifest_text, manifest_path, "groups", "group")
-    groups = _groups(group_entries)
+    groups = _groups(group_entries, dataset.election)
     actor_entries = entries(data, manifest_text, manifest_path, "actors", "actor")
     actors = _actors(actor_entries, manifest_path, {g.group_id for g in groups} if groups else None)
     groups = _check_groups(groups, group_entries, actors) if groups else _derived_groups(dataset, actors)
@@ -281,10 +292,18 @@ def _dataset(entry: Entry) -> Dataset:
         publisher=entry.text("publisher"),
         keywords=entry.texts("keywords"),
         homepage=_url(entry, "homepage"),
+        spatial=entry.texts("spatial"),
+        election=_election(entry, ""),
     )
 
 
-def _groups(found: list[Entry]) -> tuple[Group, ...]:
+def _election(entry: Entry, default: str) -> str:
+    """The election a group's programmes are for: named on the cover. Absent, the default (the dataset's)."""
+    hint = "leave it out when the programmes are for no one election"
+    return entry.choice("election", ELECTIONS, default, hint=hint) if "election" in entry.values else default
+
+
+def _groups(found: list[Entry], election: str = "") -> tuple[Group, ...]:
     """The [[groups]] entries: each id safe in a file name (a group's booklet lies in a folder of that name)."""
     groups: list[Group] = []
     for entry in found:
@@ -298,30 +317,40 @@ def _groups(found: list[Entry]) -> tuple[Group, ...]:
                 group_id,
                 name=entry.text("name", empty=False),
                 title=entry.text("title", empty=False),
-                subtitle=entry.text("subtitle", DEFAULT_SUBTITLE, empty=False),
+                subtitle=entry.text("subtitle", empty=False) if "subtitle" in entry.values else "",  # "": _default_subtitle
+                election=_election(entry, election),
             )
         )
     return tuple(groups)
 
 
 def _check_groups(groups: tuple[Group, ...], found: list[Entry], actors: tuple[Actor, ...]) -> tuple[Group, ...]:
-    """Every declared group has an actor: a booklet of nobody is a mistake in the manifest."""
+    """Every declared group has an actor: a booklet of nobody is a mistake in the manifest. A group
+    without a subtitle gets the default that fits its actors."""
     used = {a.group for a in actors}
     for group, entry in zip(groups, found, strict=True):
         if group.group_id not in used:
             hint = f'give an actor group = "{group.group_id}", or remove the group'
             raise entry.error("id", f"no actor names group {group.group_id!r}", hint=hint)
-    return groups
+    return tuple(replace(g, subtitle=g.subtitle or _default_subtitle(g.group_id, actors)) for g in groups)
+
+
+def _default_subtitle(group_id: str, actors: tuple[Actor, ...]) -> str:
+    """The subtitle promises the municipality's own policy only to a group that has a municipality."""
+    own = any(a.group == group_id and a.kind == "municipality" for a in actors)
+    return DEFAULT_SUBTITLE if own else PARTIES_SUBTITLE
 
 
 def _derived_groups(dataset: Dataset, actors: tuple[Actor, ...]) -> tuple[Group, ...]:
     """A manifest without [[groups]]: one group per distinct actor group, titled like the dataset
-    (its title up to a colon), named after the group's municipality where it has one."""
+    (its title up to a colon), named after the group's municipality where it has one, else after the
+    group the actors name, else (actors that name none) like the dataset: never the word "default"."""
     title = dataset.title.split(":")[0].strip()
     groups = []
     for group_id in dict.fromkeys(a.group for a in actors):
-        municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), group_id)
-        groups.append(Group(group_id, name=municipality, title=title))
+        unnamed = title if group_id == DEFAULT_GROUP else group_id
+        municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), unnamed)
+        groups.append(Group(group_id, municipality, title, _default_subtitle(group_id, actors), dataset.election))
     return tuple(groups)
 
 
@@ -341,7 +370,7 @@ def _actors(found: list[Entry], path: Path, group_ids: set[str] | None = None) -
         if not _COLOR.fullmatch(color):
             raise entry.error("color", f"actor colour {color!r} is not #RRGGBB")
         name = entry.text("name", empty=False)
-        group = _id(entry, "group") if "group" in entry.values else "default"  # a booklet's folder name
+        group = _id(entry, "group") if "group" in entry.values else DEFAULT_GROUP  # a booklet's folder name
         if group_ids is not None and group not in group_ids:
             raise entry.error("group", f"names unknown group {group!r}", hint=f"known groups: {', '.join(sorted(group_ids))}")
         actors.append(Actor(actor_id, name, entry.text("short_name", empty=False), kind, color, group))

@@ -156,6 +156,8 @@ def _fill(workbook: Workbook, corpus: Corpus, frames: dict[str, pl.DataFrame], t
 
 def _readme(sheet, styles: Styles, corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[str, schema.Table]) -> None:
     dataset = corpus.dataset
+    # the municipality's own policy is the starting point only where a municipality is among the actors
+    baseline = " Kommunens egen politikk er utgangspunktet." if any(a.kind == "municipality" for a in corpus.actors) else ""
     lines: list[tuple[str, str]] = [
         (dataset.title, ""),
         ("", ""),
@@ -168,7 +170,7 @@ def _readme(sheet, styles: Styles, corpus: Corpus, frames: dict[str, pl.DataFram
         ("Arkfaner", ""),
         (
             COMPARISON_SHEET,
-            "Ett tema per rad, én kolonne per aktør: hva hver aktør lover om temaet. Kommunens egen politikk er utgangspunktet. "
+            f"Ett tema per rad, én kolonne per aktør: hva hver aktør lover om temaet.{baseline} "
             "Et tema med mer tekst enn en celle rommer (32 767 tegn) fortsetter på raden under, merket «(forts.)».",
         ),
     ]

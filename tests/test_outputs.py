@@ -7,7 +7,9 @@ exact message. Argument mistakes are refused before any work, so they are checke
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from publish import outputs
+from publish.build import Paths, StageLog, build
 from publish.cli import main
 from tests.conftest import ROOT, SEEDS
 from tests.test_fresh_machine import _snapshot, _stage_new
@@ -258,3 +261,20 @@ def test_a_templates_folder_without_templates_is_refused_before_any_work(capsys,
         f"error: {tmp_path}: no base.html here: not a folder of booklet templates\n  hint: --templates names a copy of report_templates/\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.build
+def test_p24_the_build_reads_no_labels_outside_its_seeds(seeds, tmp_path):
+    """The hand labels a dataset is measured on are its own (<seeds>/labels): a file where the build once
+    looked for them, beside the seeds, is never read (here it could not be: its bytes are not UTF-8)."""
+    (tmp_path / "tests" / "data").mkdir(parents=True)
+    for name in ("pair_labels.csv", "topic_labels.csv"):
+        (tmp_path / "tests" / "data" / name).write_bytes(b"dataset,\xff\xfe\n")
+    log: list[str] = []
+    frames = build(Paths(seeds=seeds, package=tmp_path / "dp", out=tmp_path / "out", report=False), StageLog(echo=log.append))
+    assert frames["pledges"].height > 0
+    evaluation = json.loads((tmp_path / "out" / "evaluation.json").read_text(encoding="utf-8"))
+    assert evaluation["topics"]["report"]["of"] >= 150  # measured on seeds/labels, which the copy carries
+    shutil.rmtree(seeds / "labels")
+    build(Paths(seeds=seeds, package=tmp_path / "dp", out=tmp_path / "out", report=False), StageLog(echo=log.append))
+    assert json.loads((tmp_path / "out" / "evaluation.json").read_text(encoding="utf-8")).get("topics") is None
