@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -48,8 +49,9 @@ def add(source: str, actor: str, seeds: Path = Path("seeds"), group: str | None 
     actors = {a.actor_id: a for a in corpus.actors}
     if actor in actors and group is not None and actors[actor].group != group:
         raise InputError(manifest, f"actor {actor!r} is in group {actors[actor].group!r}, not {group!r}", hint="leave out --group")
-    if actor not in actors and group is None and len(corpus.groups) == 1:
-        group = corpus.groups[0].group_id  # a manifest of one group: the new party is compared within it
+    declared = tomllib.loads((before or b"").decode("utf-8")).get("groups", [])
+    if actor not in actors and group is None and len(declared) == 1:
+        group = corpus.groups[0].group_id  # a manifest of one declared group: the new party is compared within it
     entry = _actor_entry(actor, group, title) if actor not in actors else ""
     entry += _document_entry(document_id, f"texts/{target.name}", actor, title or PurePosixPath(name).stem, raw, source)
     target.parent.mkdir(parents=True, exist_ok=True)

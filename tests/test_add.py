@@ -90,3 +90,15 @@ def test_the_command_prints_the_layout_and_the_pledges_or_one_error_line(seeds, 
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert again.returncode == 2 and again.stderr.startswith("error: ") and "Traceback" not in again.stderr
     assert "document id 'program' is already used" in again.stderr
+
+
+def test_a_new_party_in_a_manifest_without_groups_is_compared_with_the_others(tmp_path):
+    from publish.sources import load_corpus
+    from tests.test_inputs import _seeds
+
+    (tmp_path / "a.txt").write_text(PLAIN, encoding="utf-8")
+    (tmp_path / "fred.txt").write_text(PLAIN.replace("boliger", "skoler"), encoding="utf-8")
+    seeds = _seeds(tmp_path, {"a": tmp_path / "a.txt"})
+    add(str(tmp_path / "fred.txt"), "fred", seeds=seeds)
+    corpus = load_corpus(seeds)
+    assert len(corpus.groups) == 1 and {a.group for a in corpus.actors} == {corpus.groups[0].group_id}
