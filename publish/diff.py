@@ -18,7 +18,7 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from publish.errors import InputError, printable
-from publish.files import MAX_PACKAGE_BYTES, read_inside
+from publish.files import MAX_PACKAGE_BYTES, decode_utf8, read_inside
 from publish.inputs import check_header
 from publish.package import neutral, restore
 from publish.text import normalise
@@ -73,10 +73,7 @@ def _chapters_before_topic_id(topics_csv: Path, folder: Path) -> pl.DataFrame:
 def _read(path: Path, folder: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pl.DataFrame:
     """The named columns of a package CSV (a file inside the package folder) as text, and those of
     `optional` it has; neutralised formulas restored."""
-    try:
-        text = read_inside(path, MAX_PACKAGE_BYTES, folder).decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as err:
-        raise InputError(path, f"not valid UTF-8 at byte {err.start}", hint="is this a CSV file of a data package?") from None
+    text = decode_utf8(read_inside(path, MAX_PACKAGE_BYTES, folder), path, hint="is this a CSV file of a data package?")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)

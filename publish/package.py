@@ -25,8 +25,10 @@ import re2
 
 from publish import schema
 from publish.errors import InputError
+from publish.files import decode_utf8
 from publish.outputs import MARKER
 from publish.sources import Corpus
+from publish.text import CONTROL_CHARACTERS
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's epoch: entries carry no build-time stamp
@@ -90,7 +92,7 @@ def markdown(text: str) -> str:
     >>> markdown("Bolig | Hus [lenke](https://x.no) <img src=x>" + chr(10) + "# ny linje")
     'Bolig \\\\| Hus \\\\[lenke\\\\](https://x.no) &lt;img src=x&gt; # ny linje'
     """
-    text = re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", text)
+    text = re.sub(f"[{CONTROL_CHARACTERS}\t\n\x0c\r]+", " ", text)
     text = re.sub(r"([\\|\[\]`])", r"\\\1", text)
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
@@ -209,10 +211,7 @@ def _read_json(path: Path) -> object:
     size = _regular_size(path, path, "the descriptor")
     if size > MAX_DESCRIPTOR_BYTES:
         raise InputError(path, f"{size:,} bytes; a descriptor has at most {MAX_DESCRIPTOR_BYTES:,}", hint="is this a datapackage.json?")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InputError(path, f"not valid UTF-8: byte at offset {err.start}", hint="is this a datapackage.json?") from None
+    text = decode_utf8(path.read_bytes(), path, hint="is this a datapackage.json?")
     try:
         value, too_deep = json.loads(text), False
     except json.JSONDecodeError as err:

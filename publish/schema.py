@@ -400,11 +400,6 @@ FOUNDATION_TABLES = (ACTORS, DOCUMENTS, SECTIONS, PLEDGES, PLEDGE_SOURCES)
 ALL_TABLES = FOUNDATION_TABLES + (TOPICS, PLEDGE_TOPICS, RELATIONS, GROUPS)
 
 
-def empty_frame(table: Table) -> pl.DataFrame:
-    """An empty frame with the table's columns and dtypes."""
-    return pl.DataFrame(schema=table.polars_schema())
-
-
 def conform(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
     """Select the contract's columns in order, cast to its dtypes and sort by primary key."""
     missing = [c for c in table.columns if c not in frame.columns]
