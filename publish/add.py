@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from publish.errors import InputError
-from publish.sources import ID_PATTERN, MANIFEST_NAME, load_corpus
+from publish.outputs import SAFE_NAME
+from publish.sources import MANIFEST_NAME, load_corpus
 
 # Types the project reads, by what the file begins with or how it is named.
 READABLE = (".pdf", ".html", ".htm", ".txt", ".md", ".markdown")
@@ -106,7 +107,7 @@ def _suffix(raw: bytes, name: str, source: str) -> str:
 def _new_id(stem: str, taken: set[str], source: str) -> str:
     """An id made from the file's name (lower-case letters, digits and dashes); one already used is refused."""
     slug = re.sub(r"[^a-z0-9]+", "-", stem.casefold().translate(str.maketrans({"æ": "ae", "ø": "o", "å": "a"}))).strip("-")[:64]
-    if not ID_PATTERN.fullmatch(slug):
+    if not SAFE_NAME.fullmatch(slug):
         slug = "dokument"
     if slug in taken:
         raise InputError(source, f"document id {slug!r} is already used in the manifest", hint="rename the file, or remove the entry that has it")
@@ -114,7 +115,7 @@ def _new_id(stem: str, taken: set[str], source: str) -> str:
 
 
 def _actor_entry(actor: str, group: str | None, title: str | None) -> str:
-    if not ID_PATTERN.fullmatch(actor):
+    if not SAFE_NAME.fullmatch(actor):
         raise InputError(actor, f"actor id {actor!r} must be lower-case letters, digits and dashes", hint="e.g. --actor frp")
     lines = ["", "[[actors]]", f"id = {_toml(actor)}", f"name = {_toml(title or actor)}", f"short_name = {_toml(actor)}", 'kind = "party"']
     lines += [f"color = {_toml(NEW_ACTOR_COLOR)}"] + ([f"group = {_toml(group)}"] if group else [])
