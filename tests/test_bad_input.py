@@ -602,7 +602,7 @@ def test_interrupted_build_leaves_previous_outputs(seeds, previous):
             break
     time.sleep(1)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    _, stderr = process.communicate(timeout=600)  # a hang guard, not a time target: a loaded machine finishes a layout first
     assert process.returncode == 130
     assert "interrupted: no output was changed" in stderr and "Traceback" not in stderr
     _untouched(before, *previous)
