@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 from publish import garbled
 from publish.errors import InputError
 from publish.files import MAX_TEXT_BYTES, read_inside
-from publish.inputs import Entry, entries, read_text, read_toml, table
+from publish.inputs import Entry, M, entries, read_text, read_toml, table
 from publish.manifest import ActorFields, BookletFields, DatasetFields, DocumentFields, GroupFields
 from publish.outputs import SAFE_NAME
 from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LINE_NUMBER_POSITIONS, MANIFEST_LAYOUTS
@@ -248,6 +249,17 @@ def _id(entry: Entry, key: str = "id") -> str:
     return value
 
 
+def _identified(entry: Entry, kind: str, fields: type[M], seen: Iterable[str]) -> tuple[str, M]:
+    """An entry's id (safe in a file name, not among `seen`) and its fields validated by their model; every
+    later message about the entry names it by that id."""
+    entry_id = _id(entry)
+    entry.what = f"{kind} {entry_id!r}"
+    validated = entry.model(fields)
+    if entry_id in seen:
+        raise entry.error("id", f"duplicate {kind} id {entry_id!r}")
+    return entry_id, validated
+
+
 def _url(entry: Entry, key: str, value: str) -> str:
     """A web address the package, the DCAT record and the booklet link to: http(s) with a host, or empty.
     Anything else (`javascript:`, `file:`, a bare name) would be published as a link."""
@@ -310,11 +322,7 @@ def _groups(found: list[Entry], election: str = "") -> tuple[Group, ...]:
     """The [[groups]] entries: each id safe in a file name (a group's booklet lies in a folder of that name)."""
     groups: list[Group] = []
     for entry in found:
-        group_id = _id(entry)
-        entry.what = f"group {group_id!r}"
-        fields = entry.model(GroupFields)
-        if any(g.group_id == group_id for g in groups):
-            raise entry.error("id", f"duplicate group id {group_id!r}")
+        group_id, fields = _identified(entry, "group", GroupFields, (g.group_id for g in groups))
         groups.append(
             Group(
                 group_id,
@@ -366,11 +374,7 @@ def _booklets(found: list[Entry], groups: tuple[Group, ...], actors: tuple[Actor
         return tuple(Booklet(g.group_id, g.group_id, g.title) for g in groups)
     booklets: list[Booklet] = []
     for entry in found:
-        booklet_id = _id(entry)
-        entry.what = f"booklet {booklet_id!r}"
-        fields = entry.model(BookletFields)
-        if any(b.booklet_id == booklet_id for b in booklets):
-            raise entry.error("id", f"duplicate booklet id {booklet_id!r}")
+        booklet_id, fields = _identified(entry, "booklet", BookletFields, (b.booklet_id for b in booklets))
         group = fields.group
         if group not in {g.group_id for g in groups}:
             raise entry.error("group", f"names unknown group {group!r}", hint=f"known groups: {', '.join(g.group_id for g in groups)}")
@@ -404,11 +408,7 @@ def _actors(found: list[Entry], path: Path, group_ids: set[str] | None = None) -
     """The [[actors]] entries; with [[groups]] in the manifest, each actor's group must be one of them."""
     actors: list[Actor] = []
     for entry in found:
-        actor_id = _id(entry)
-        entry.what = f"actor {actor_id!r}"
-        fields = entry.model(ActorFields)
-        if any(a.actor_id == actor_id for a in actors):
-            raise entry.error("id", f"duplicate actor id {actor_id!r}")
+        actor_id, fields = _identified(entry, "actor", ActorFields, (a.actor_id for a in actors))
         if fields.kind not in ACTOR_KINDS:
             raise entry.error("kind", f"actor kind {fields.kind!r} is not one of {', '.join(ACTOR_KINDS)}")
         if not _COLOR.fullmatch(fields.color):
@@ -435,11 +435,7 @@ def _documents(found: list[Entry], actor_ids: set[str], seeds_dir: Path) -> tupl
 
 
 def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]) -> Document:
-    doc_id = _id(entry)
-    entry.what = f"document {doc_id!r}"
-    fields = entry.model(DocumentFields)
-    if doc_id in seen:
-        raise entry.error("id", f"duplicate document id {doc_id!r}")
+    doc_id, fields = _identified(entry, "document", DocumentFields, seen)
     actor = fields.actor
     if actor not in actor_ids:
         raise entry.error("actor", f"names unknown actor {actor!r}", hint=f"known actors: {', '.join(sorted(actor_ids))}")
