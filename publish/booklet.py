@@ -67,7 +67,7 @@ def source_references(text: str, source: str) -> list[tuple[str, bool]]:
 
 
 @dataclass
-class Marker:
+class CrossRef:
     """A link from a pledge to one on another side: agree (=), similar (~) or disagree (≠)."""
 
     relation: str
@@ -78,7 +78,7 @@ class Marker:
 
 
 @dataclass
-class Item:
+class PrintedPledge:
     pledge_id: str
     label: str
     text: str
@@ -89,8 +89,8 @@ class Item:
     document_id: str = ""
     line_start: int = 0
     chapter: int = 0
-    markers: list[Marker] = field(default_factory=list)
-    children: list[Item] = field(default_factory=list)
+    markers: list[CrossRef] = field(default_factory=list)
+    children: list[PrintedPledge] = field(default_factory=list)
     source: str = ""  # the short title of the document it is quoted from, which its own chapter references mean
     lines: str = ""  # its citation without the document's name, for a list that names its document once
     lang: str = ""  # "nn" for a Nynorsk document's words (the page's language is Bokmål), else ""
@@ -114,7 +114,7 @@ class CitationExample:
 @dataclass
 class Column:
     actor: dict
-    items: list[Item]
+    items: list[PrintedPledge]
     beside: int | None = None  # top-level items printed side by side with the other parties; the rest follow full width
 
     @property
@@ -129,14 +129,14 @@ class Column:
         return sources.pop() if len(sources) == 1 else ""
 
     @property
-    def side_items(self) -> list[Item]:
+    def side_items(self) -> list[PrintedPledge]:
         return self.items if self.beside is None else self.items[: self.beside]
 
     @property
-    def rest_items(self) -> list[Item]:
+    def rest_items(self) -> list[PrintedPledge]:
         return [] if self.beside is None else self.items[self.beside :]
 
-    def rest_rows(self, across: int) -> list[list[Item]]:
+    def rest_rows(self, across: int) -> list[list[PrintedPledge]]:
         """The rest in rows of `across` items, read left to right, then down: the lines keep the side-by-side
         columns' length. (CSS columns did the same at three times the layout time: WeasyPrint balances
         them by laying the content out again and again.)"""
@@ -149,7 +149,7 @@ class Column:
 CHARS_PER_LINE = {"A4": 50, "A5": 36}
 
 
-def lines(item: Item, chars_per_line: int) -> float:
+def lines(item: PrintedPledge, chars_per_line: int) -> float:
     """About how many lines an item takes in a column: its label, text and marks, its source line, the
     space after it, and its sub-items."""
     text = len(item.label) + 1 + len(item.text) + 7 * len(item.markers)
@@ -192,7 +192,7 @@ class Chapter:
     topic: dict
     columns: list[Column]
     baselines: list[Column]  # each municipality of the group with goals or strategies on the topic
-    disagreements: list[tuple[Item, Item, str]]
+    disagreements: list[tuple[PrintedPledge, PrintedPledge, str]]
     agree: int
     similar: int
 
@@ -383,7 +383,7 @@ class BookletModel:
         self.marks = actor_marks(self.actors)
         self.documents = {d["document_id"]: d for d in self.frames["documents"].iter_rows(named=True)}
         self.actor_of = dict(self.frames["pledges"].select("pledge_id", "actor_id").iter_rows())
-        self.items: dict[str, Item] = {}
+        self.items: dict[str, PrintedPledge] = {}
         self.chapters = self._chapters()
         self.agreement = self._agreement()
 
@@ -611,11 +611,11 @@ class BookletModel:
             by_pledge.setdefault(row["pledge_id"], []).append(row)
         return by_pledge
 
-    def _items(self, on_topic: pl.DataFrame, actor_id: str, sources: dict, counters: dict, chapter: int) -> list[Item]:
+    def _items(self, on_topic: pl.DataFrame, actor_id: str, sources: dict, counters: dict, chapter: int) -> list[PrintedPledge]:
         """Top-level items of one actor on one topic, each with its sub-items under it."""
         rows = on_topic.filter(pl.col("actor_id") == actor_id)
         ids = set(rows["pledge_id"])
-        items: list[Item] = []
+        items: list[PrintedPledge] = []
         children: dict[str, list[dict]] = {}
         for row in rows.iter_rows(named=True):
             if row["parent_pledge_id"] in ids:
@@ -628,7 +628,7 @@ class BookletModel:
             items.append(item)
         return items
 
-    def _item(self, row: dict, sources: dict, counters: dict, chapter: int) -> Item:
+    def _item(self, row: dict, sources: dict, counters: dict, chapter: int) -> PrintedPledge:
         counters[row["actor_id"]] += 1
         places = sources[row["pledge_id"]]
         first = next(p for p in places if p["match"] == "first")
@@ -636,7 +636,7 @@ class BookletModel:
         # a repeat in the same document is cited by its lines, another document by its name
         also = [citation(p, self.documents) for p in others if p["document_id"] == first["document_id"]]
         also += sorted({self.documents[p["document_id"]]["short_title"] for p in others if p["document_id"] != first["document_id"]})
-        item = Item(
+        item = PrintedPledge(
             pledge_id=row["pledge_id"],
             label=f"{self.codes[row['actor_id']]}{counters[row['actor_id']]}",
             text=breakable(row["text"]),
@@ -663,8 +663,8 @@ class BookletModel:
                 continue
             symbol, word = SYMBOLS[row["relation"]]
             elsewhere = a.chapter != b.chapter
-            a.markers.append(Marker(row["relation"], b.label, symbol, word, elsewhere))
-            b.markers.append(Marker(row["relation"], a.label, symbol, word, elsewhere))
+            a.markers.append(CrossRef(row["relation"], b.label, symbol, word, elsewhere))
+            b.markers.append(CrossRef(row["relation"], a.label, symbol, word, elsewhere))
             chapter = by_topic.get(row["topic_id"]) or next(c for c in chapters if c.number == a.chapter)
             if row["relation"] == "disagree":
                 chapter.disagreements.append((a, b, row["note"] or ""))

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from publish.layout import PARAGRAPH_LINE, Layout, Line, read_layout
+from publish.layout import PARAGRAPH_LINE, Line, TextLayout, read_layout
 from publish.sources import Document
 from publish.text import is_pledge_lead_in
 
@@ -43,7 +43,7 @@ class Heading:
 
 
 @dataclass
-class Item:
+class ListItem:
     kind: str
     section: int | None
     parent: int | None
@@ -59,8 +59,8 @@ class Item:
 @dataclass
 class Extraction:
     headings: list[Heading]
-    items: list[Item]
-    layout: Layout = field(default_factory=Layout)
+    items: list[ListItem]
+    layout: TextLayout = field(default_factory=TextLayout)
     long_items: list[int] = field(default_factory=list)  # first lines of items over MAX_ITEM_CHARS no sentence end could split
 
 
@@ -160,10 +160,10 @@ def is_promising_sentence(sentence: str) -> bool:
     return bool(_VERB_FIRST.match(sentence))
 
 
-def sentence_pledges(lines: list[Line], headings: list[Heading]) -> list[Item]:
+def sentence_pledges(lines: list[Line], headings: list[Heading]) -> list[ListItem]:
     """The promising sentences of a text without lists, each an item typed by `source = "sentence"`,
     in the section of the heading above it, with the lines it stands on."""
-    items: list[Item] = []
+    items: list[ListItem] = []
     heading_lines = {h.line for h in headings}
     paragraph: list[Line] = []
     for line in [*lines, Line(0, "")]:
@@ -175,7 +175,7 @@ def sentence_pledges(lines: list[Line], headings: list[Heading]) -> list[Item]:
     return items
 
 
-def _promising(paragraph: list[Line], headings: list[Heading]) -> list[Item]:
+def _promising(paragraph: list[Line], headings: list[Heading]) -> list[ListItem]:
     if not paragraph:
         return []
     texts = [line.text for line in paragraph]
@@ -189,17 +189,17 @@ def _promising(paragraph: list[Line], headings: list[Heading]) -> list[Item]:
         if is_promising_sentence(sentence):
             first = next(i for i, end in enumerate(ends) if end > begin)
             last = next(i for i, end in enumerate(ends) if end >= start)
-            items.append(Item("pledge", section, None, paragraph[first : last + 1], source="sentence", sentence=sentence))
+            items.append(ListItem("pledge", section, None, paragraph[first : last + 1], source="sentence", sentence=sentence))
     return items
 
 
-def split_long_items(items: list[Item]) -> tuple[list[Item], list[int]]:
+def split_long_items(items: list[ListItem]) -> tuple[list[ListItem], list[int]]:
     """Items over MAX_ITEM_CHARS cut after the lines that end a sentence, each part as long as it may be;
     the first lines of those that still are too long (no line ends a sentence) are returned to be reported.
 
     Parts keep the item's kind, section and parent; an item's sub-items keep pointing at its first part.
     """
-    result: list[Item] = []
+    result: list[ListItem] = []
     moved: dict[int, int] = {}
     long_items: list[int] = []
     for index, item in enumerate(items):
@@ -214,7 +214,7 @@ def split_long_items(items: list[Item]) -> tuple[list[Item], list[int]]:
     return result, long_items
 
 
-def _parts(item: Item) -> list[list[Line]]:
+def _parts(item: ListItem) -> list[list[Line]]:
     parts: list[list[Line]] = [[]]
     for line in item.lines:
         candidate = parts[-1] + [line]
@@ -232,13 +232,13 @@ def is_item(line: Line) -> bool:
 class _Reader:
     """Walks the lines once; its state says which section, list and item the walk is in."""
 
-    def __init__(self, lines: list[Line], layout: Layout, chapters: tuple[str, ...]):
+    def __init__(self, lines: list[Line], layout: TextLayout, chapters: tuple[str, ...]):
         self.lines = lines
         self.layout = layout
         self.chapters = {unicodedata.normalize("NFC", c) for c in chapters}
         self.bare_items = _bare_item_layout(lines, layout)
         self.headings: list[Heading] = []
-        self.items: list[Item] = []
+        self.items: list[ListItem] = []
         # Kept as the walk goes, so that no step looks back over every heading or item (40,000 headings
         # took 28 s, most of it in such looks): the non-box headings of each level, in order, and the
         # sections that hold an item.
@@ -255,7 +255,7 @@ class _Reader:
         self.numbered_chapters = False
         self.last_line: Line | None = None
 
-    def run(self) -> tuple[list[Heading], list[Item]]:
+    def run(self) -> tuple[list[Heading], list[ListItem]]:
         index = 0
         while index < len(self.lines):
             line = self.lines[index]
@@ -333,7 +333,7 @@ class _Reader:
             kind = "sub_pledge" if kind == "pledge" else kind
         else:
             parent = self.goal if self.list_kind == "strategy" else None
-        self._add_item(Item(kind, self.section, parent, [line]))
+        self._add_item(ListItem(kind, self.section, parent, [line]))
         self.item = len(self.items) - 1
         if not sub:
             self.top_item = self.item
@@ -454,7 +454,7 @@ class _Reader:
         following = self.lines[index + 1] if index + 1 < len(self.lines) else None
         return self.last_line is not None and self.last_line.heading > 0 and (following is None or following.blank)
 
-    def _add_item(self, item: Item) -> None:
+    def _add_item(self, item: ListItem) -> None:
         self.items.append(item)
         self.sections_with_items.add(item.section)
 
@@ -548,7 +548,7 @@ class _Reader:
         if start is None:
             return index + 1
         end = self._paragraph_end(start)
-        self._add_item(Item("goal", self.section, None, list(self.lines[start : end + 1])))
+        self._add_item(ListItem("goal", self.section, None, list(self.lines[start : end + 1])))
         self.goal = len(self.items) - 1
         self.top_item = None
         self.list_kind = "strategy"
@@ -580,7 +580,7 @@ _BARE_HEADING_WORDS = 4
 _BARE_MARKER_SHARE = 0.05
 
 
-def _bare_item_layout(lines: list[Line], layout: Layout) -> bool:
+def _bare_item_layout(lines: list[Line], layout: TextLayout) -> bool:
     content = [line for line in lines if not line.blank and not line.heading]
     if not content or not layout.markdown:
         return False

@@ -4,7 +4,7 @@ Small detectors, each a pure function over the text's lines: Markdown, printed l
 the start or the end of a line), page breaks and page furniture (page numbers, running headers and
 footers that repeat across pages), list markers, and characters that PDF extraction leaves behind
 (ligatures, control characters, tabs). `read_layout` runs them and returns the content lines as the
-reader (extract.py) walks them, plus a `Layout` that says what was found, for the build log.
+reader (extract.py) walks them, plus a `TextLayout` that says what was found, for the build log.
 
 A manifest entry may name a profile (`pdf_numbered_lines`, `pdf_text`, `web_bullets`,
 `goals_strategies`): that fixes what the profile fixes and detects the rest. Per-document options
@@ -80,7 +80,7 @@ _LETTERED = re.compile(r"^\(?(?P<letter>[a-zæøå]|[ivx]{1,4})\)\s+(?=\S)")
 
 
 @dataclass(frozen=True)
-class Marker:
+class Bullet:
     """The list marker a line starts with: its kind, sub-item or not, and the number of a numbered item."""
 
     kind: str  # "bullet", "numbered" or "lettered"
@@ -90,11 +90,11 @@ class Marker:
     prefix: str = ""  # the marker as printed, kept for a numbered heading's title
 
 
-def split_marker(text: str, extra_glyphs: tuple[str, ...] = ()) -> tuple[Marker | None, str]:
+def split_marker(text: str, extra_glyphs: tuple[str, ...] = ()) -> tuple[Bullet | None, str]:
     """The list marker at the start of a (stripped) line and the text after it.
 
     >>> split_marker("•Gjeninnføre skatteklasse 2")
-    (Marker(kind='bullet', sub=False, number=None, dotted=False, prefix='•'), 'Gjeninnføre skatteklasse 2')
+    (Bullet(kind='bullet', sub=False, number=None, dotted=False, prefix='•'), 'Gjeninnføre skatteklasse 2')
     >>> split_marker("a)  At retten til arbeid må gjøres reell.")[0].kind
     'lettered'
     >>> split_marker("-2029 er")[0] is None, split_marker("3.4 Skatt")[0] is None, split_marker("o) At")[0].kind
@@ -104,24 +104,24 @@ def split_marker(text: str, extra_glyphs: tuple[str, ...] = ()) -> tuple[Marker 
     """
     for glyph in extra_glyphs:  # the manifest's own glyphs win, with or without a space after them
         if text.startswith(glyph) and text[len(glyph) :].strip():
-            return Marker("bullet", prefix=glyph), text[len(glyph) :].strip()
+            return Bullet("bullet", prefix=glyph), text[len(glyph) :].strip()
     first = text[:1]
     if first and (first in BULLET_GLYPHS or first in SUB_GLYPHS):
         rest = text[1:]
         spaced = rest[:1].isspace() or first not in _NEEDS_SPACE
         rest = rest.strip()
         if spaced and rest[:1] in SUB_GLYPHS and rest[1:2].isspace():  # "• o Ta fagbrev": a sub-item drawn under a bullet
-            return Marker("bullet", sub=True, prefix=rest[:1]), rest[1:].strip()
+            return Bullet("bullet", sub=True, prefix=rest[:1]), rest[1:].strip()
         if spaced and rest:
-            return Marker("bullet", sub=first in SUB_GLYPHS, prefix=first), rest
+            return Bullet("bullet", sub=first in SUB_GLYPHS, prefix=first), rest
     numbered = _NUMBERED.match(text)
     if numbered:
         number = int((numbered.group("paren") or numbered.group("num")).replace(" ", ""))
         prefix = numbered.group().strip()
-        return Marker("numbered", number=number, dotted=numbered.group("sep") == ".", prefix=prefix), text[numbered.end() :].strip()
+        return Bullet("numbered", number=number, dotted=numbered.group("sep") == ".", prefix=prefix), text[numbered.end() :].strip()
     lettered = _LETTERED.match(text)
     if lettered:
-        return Marker("lettered"), text[lettered.end() :].strip()
+        return Bullet("lettered"), text[lettered.end() :].strip()
     return None, text
 
 
@@ -434,7 +434,7 @@ class Line:
     text: str
     printed: int | None = None
     block_start: bool = False  # a leading space opens a text block (page top, pull quote, fact box)
-    marker: Marker | None = None
+    marker: Bullet | None = None
     heading: int = 0  # a Markdown heading's level
     page_start: bool = False  # the first content line after a page break
     full: bool = False  # the next line's first word would not have fitted on it: its paragraph goes on
@@ -446,7 +446,7 @@ class Line:
 
 
 @dataclass(frozen=True)
-class Layout:
+class TextLayout:
     """What was detected in one text; `describe` is the build log's line for it."""
 
     markdown: bool = False
@@ -501,7 +501,7 @@ _NEIGHBOURS = 4
 _BLOCK_SHARE = 0.1
 
 
-def read_layout(document: Document) -> tuple[Layout, list[Line]]:
+def read_layout(document: Document) -> tuple[TextLayout, list[Line]]:
     """The document's content lines as the reader walks them, and what was detected."""
     raw = list(document.lines)
     raw = raw[: _end_index(raw, document.end_at)]
@@ -528,7 +528,7 @@ def read_layout(document: Document) -> tuple[Layout, list[Line]]:
     glyphs = document.bullets
     lines, furniture = _content_lines(texts, numbers, side, markdown, page_blocks, running, glyphs, document, contents)
     lines = _mark_full(lines, width)
-    layout = Layout(
+    layout = TextLayout(
         markdown=markdown,
         line_numbers=side,
         page_blocks=page_blocks,

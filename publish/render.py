@@ -205,7 +205,7 @@ def _weasyprint(templates: Path, messages: list[str]) -> Iterator[_Collect]:
 
 
 @dataclass
-class Layout:
+class PageLayout:
     """A booklet laid out but not yet written."""
 
     document: object  # weasyprint.Document
@@ -225,7 +225,7 @@ NEARLY_EMPTY = 0.3
 _OPENERS = re.compile(r'<section class="(chapter|appendix)" id="([^"]+)"')
 
 
-def lay_out(html: str, templates: Path = TEMPLATES) -> Layout:
+def lay_out(html: str, templates: Path = TEMPLATES) -> PageLayout:
     """Lay out and paginate report.html; the PDF is written by write_layout. Only files under report_templates/ are fetched.
 
     Cross-references and the contents print their target's page with target-counter(). WeasyPrint 70
@@ -246,11 +246,11 @@ def lay_out(html: str, templates: Path = TEMPLATES) -> Layout:
         wrong = misprinted_pages(document)
         run_on = after_nearly_empty_pages(document, html) if layouts < PINNING_PASSES else set()
         if not wrong and not run_on:
-            return Layout(document, warnings, templates, layouts)
+            return PageLayout(document, warnings, templates, layouts)
         html = pin_pages(run_on_html(html, run_on), wrong)
     listed = ", ".join(f"#{name} (page {page})" for name, page in sorted(wrong.items()))
     warnings.append(f"links print another page than their target's after {PINNING_PASSES} layouts: {listed}")
-    return Layout(document, warnings, templates, PINNING_PASSES)
+    return PageLayout(document, warnings, templates, PINNING_PASSES)
 
 
 def after_nearly_empty_pages(document, html: str) -> set[str]:
@@ -327,7 +327,7 @@ def pin_pages(html: str, pages: dict[str, int]) -> str:
     return html
 
 
-def write_layout(layout: Layout, pdf_path: Path, date: str) -> Rendered:
+def write_layout(layout: PageLayout, pdf_path: Path, date: str) -> Rendered:
     """Write a laid-out booklet as PDF/UA, dated by the data (never the clock)."""
     os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(date)
     engine = text_engine()

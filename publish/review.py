@@ -52,7 +52,7 @@ CHOSEN_BY = {
 
 
 @dataclass(frozen=True)
-class Column:
+class SheetColumn:
     """One column of a review sheet: what its header says, how wide it is, and what it means (a
     note on the header cell). `name` is the editorial file's column the values go to, if any;
     `editable` marks the cells an editor fills in."""
@@ -66,11 +66,11 @@ class Column:
 
 
 PAIR_COLUMNS = (
-    Column("Aktør A", 16, "Hvem som har gitt løfte A."),
-    Column("Løfte A", 55, "Løftet slik det står i programmet.", wrap=True),
-    Column("Aktør B", 16, "Hvem som har gitt løfte B."),
-    Column("Løfte B", 55, "Løftet slik det står i programmet.", wrap=True),
-    Column(
+    SheetColumn("Aktør A", 16, "Hvem som har gitt løfte A."),
+    SheetColumn("Løfte A", 55, "Løftet slik det står i programmet.", wrap=True),
+    SheetColumn("Aktør B", 16, "Hvem som har gitt løfte B."),
+    SheetColumn("Løfte B", 55, "Løftet slik det står i programmet.", wrap=True),
+    SheetColumn(
         "relation",
         12,
         "Din vurdering: agree = vil det samme, similar = samme sak, ulike tiltak, disagree = motsatt standpunkt, "
@@ -78,26 +78,26 @@ PAIR_COLUMNS = (
         name="relation",
         editable=True,
     ),
-    Column("note", 30, "Kort begrunnelse (valgfritt); står som merknad i datasettet.", name="note", wrap=True, editable=True),
-    Column("Vises nå", 13, "Hva heftet viser i dag: = enige, ~ samme sak, ≠ uenige, eller ingenting."),
-    Column("Sannsynlighet", 13, "Hvor sannsynlig det er at paret henger sammen, etter metodens vurdering (0–1)."),
-    Column("Håndlest", 10, "ja: paret er lest og merket for å måle metoden (ikke det samme som et redaksjonelt valg)."),
-    Column("Kapittel A", 22, "Kapitlet løfte A står i.", wrap=True),
-    Column("Kapittel B", 22, "Kapitlet løfte B står i.", wrap=True),
-    Column("Gruppe", 14, "Sammenligningsgruppen (heftet) paret hører til."),
-    Column("pledge_a", 15, "Løfte A sin ID. Ikke endre.", name="pledge_a"),
-    Column("pledge_b", 15, "Løfte B sin ID. Ikke endre.", name="pledge_b"),
+    SheetColumn("note", 30, "Kort begrunnelse (valgfritt); står som merknad i datasettet.", name="note", wrap=True, editable=True),
+    SheetColumn("Vises nå", 13, "Hva heftet viser i dag: = enige, ~ samme sak, ≠ uenige, eller ingenting."),
+    SheetColumn("Sannsynlighet", 13, "Hvor sannsynlig det er at paret henger sammen, etter metodens vurdering (0–1)."),
+    SheetColumn("Håndlest", 10, "ja: paret er lest og merket for å måle metoden (ikke det samme som et redaksjonelt valg)."),
+    SheetColumn("Kapittel A", 22, "Kapitlet løfte A står i.", wrap=True),
+    SheetColumn("Kapittel B", 22, "Kapitlet løfte B står i.", wrap=True),
+    SheetColumn("Gruppe", 14, "Sammenligningsgruppen (heftet) paret hører til."),
+    SheetColumn("pledge_a", 15, "Løfte A sin ID. Ikke endre.", name="pledge_a"),
+    SheetColumn("pledge_b", 15, "Løfte B sin ID. Ikke endre.", name="pledge_b"),
 )
 CHAPTER_COLUMNS = (
-    Column("Aktør", 16, "Hvem som har gitt løftet."),
-    Column("Løfte", 60, "Løftet slik det står i programmet.", wrap=True),
-    Column("Overskrift", 28, "Overskriften løftet står under i programmet.", wrap=True),
-    Column("Kapittel nå", 24, "Kapitlet løftet står i nå.", wrap=True),
-    Column("Valgt ved", 13, "Hva som avgjorde kapitlet: overskrift, nøkkelord, punktet over eller ingen treff."),
-    Column("Håndlest", 10, "ja: kapitlet er lest og merket for å måle metoden."),
-    Column("topic_id", 18, "Nytt kapittel (se arket Kapittelliste). Tom = ingen endring.", name="topic_id", editable=True),
-    Column("reason", 30, "Kort begrunnelse (valgfritt).", name="reason", wrap=True, editable=True),
-    Column("pledge_id", 15, "Løftets ID. Ikke endre.", name="pledge_id"),
+    SheetColumn("Aktør", 16, "Hvem som har gitt løftet."),
+    SheetColumn("Løfte", 60, "Løftet slik det står i programmet.", wrap=True),
+    SheetColumn("Overskrift", 28, "Overskriften løftet står under i programmet.", wrap=True),
+    SheetColumn("Kapittel nå", 24, "Kapitlet løftet står i nå.", wrap=True),
+    SheetColumn("Valgt ved", 13, "Hva som avgjorde kapitlet: overskrift, nøkkelord, punktet over eller ingen treff."),
+    SheetColumn("Håndlest", 10, "ja: kapitlet er lest og merket for å måle metoden."),
+    SheetColumn("topic_id", 18, "Nytt kapittel (se arket Kapittelliste). Tom = ingen endring.", name="topic_id", editable=True),
+    SheetColumn("reason", 30, "Kort begrunnelse (valgfritt).", name="reason", wrap=True, editable=True),
+    SheetColumn("pledge_id", 15, "Løftets ID. Ikke endre.", name="pledge_id"),
 )
 
 
@@ -375,7 +375,7 @@ def _instructions(sheet, corpus, pairs: int, pledges: int) -> None:
         sheet.row_dimensions[cell.row].height = 15 * (paragraph.count("\n") + 1 + len(paragraph) // 120)
 
 
-def _table(sheet, columns: tuple[Column, ...], rows: list[list]) -> None:
+def _table(sheet, columns: tuple[SheetColumn, ...], rows: list[list]) -> None:
     """Header with notes, rows, widths, wrapped text, frozen header and a filter; the editable columns stand out."""
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -402,7 +402,7 @@ def _table(sheet, columns: tuple[Column, ...], rows: list[list]) -> None:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows)) + 1}"
 
 
-def _choices(sheet, columns: tuple[Column, ...], name: str, formula: str, rows: int, title: str) -> None:
+def _choices(sheet, columns: tuple[SheetColumn, ...], name: str, formula: str, rows: int, title: str) -> None:
     """A drop-down list on the column `name` that refuses any other value typed by hand."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -425,9 +425,9 @@ def _choices(sheet, columns: tuple[Column, ...], name: str, formula: str, rows: 
 
 def _topics_sheet(sheet, topics: list[tuple[str, str, str]]) -> None:
     columns = (
-        Column("topic_id", 22, "Verdien du velger i kolonnen topic_id på arket Kapitler."),
-        Column("Kapittel", 34, "Kapittelets tittel i heftet.", wrap=True),
-        Column("Beskrivelse", 80, "Hva kapitlet dekker.", wrap=True),
+        SheetColumn("topic_id", 22, "Verdien du velger i kolonnen topic_id på arket Kapitler."),
+        SheetColumn("Kapittel", 34, "Kapittelets tittel i heftet.", wrap=True),
+        SheetColumn("Beskrivelse", 80, "Hva kapitlet dekker.", wrap=True),
     )
     _table(sheet, columns, [list(topic) for topic in topics])
 

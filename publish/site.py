@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from publish.booklet import BookletModel, Chapter, Item
+from publish.booklet import BookletModel, Chapter, PrintedPledge
 from publish.classify import taxonomy_path
 from publish.outputs import output_path, safe_name
 from publish.package import file_hash
@@ -28,7 +28,7 @@ FONTS = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSerif-Regular.ttf")
 class Hit:
     """One row of the search page: a pledge with what it is filtered by."""
 
-    item: Item
+    item: PrintedPledge
     actor: dict
     group: Group
     topic: dict
@@ -86,15 +86,15 @@ class SiteModel:
         return f"{folder}{self.page_of[label]}#{label}"
 
     @staticmethod
-    def source_href(item: Item, root: str = "../") -> str:
+    def source_href(item: PrintedPledge, root: str = "../") -> str:
         return f"{root}kilde/{item.document_id}.html#L{item.line_start}"
 
 
-def _all_items(chapter) -> list[Item]:
+def _all_items(chapter) -> list[PrintedPledge]:
     return [item for column in chapter.all_columns for item in _flat(column.items)]
 
 
-def _flat(items: list[Item]) -> list[Item]:
+def _flat(items: list[PrintedPledge]) -> list[PrintedPledge]:
     """Items with each one's sub-items after it, in the order the pages print them."""
     return [each for item in items for each in (item, *item.children)]
 

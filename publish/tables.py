@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from publish import schema
 from publish.errors import InputError
-from publish.extract import Extraction, Item
+from publish.extract import Extraction, ListItem
 from publish.garbled import garbled_words
 from publish.sources import Corpus, Document
 from publish.text import content_stems, normalise
@@ -235,7 +235,7 @@ class _Source:
     """One extracted item placed in its document, before duplicates are merged."""
 
     document: Document
-    item: Item
+    item: ListItem
     section_id: str | None
     parent: _Source | None
     text: str

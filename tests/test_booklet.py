@@ -486,7 +486,7 @@ def test_each_coloured_actor_header_carries_the_actors_letter(html: str, built: 
 
 
 def _items(code: str, n: int) -> list:
-    return [booklet.Item(f"{code}{i}", f"{code}{i}", "x" * 97, "pledge", f"{code}-program l. {i}", []) for i in range(1, n + 1)]
+    return [booklet.PrintedPledge(f"{code}{i}", f"{code}{i}", "x" * 97, "pledge", f"{code}-program l. {i}", []) for i in range(1, n + 1)]
 
 
 def test_the_longest_list_follows_full_width_once_the_others_have_ended():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from publish.extract import Item
+from publish.extract import ListItem
 from publish.layout import Line
 from publish.sources import Document
 from publish.tables import _assign_pledges, _Source, stable_id, unique_id
@@ -13,7 +13,7 @@ def _document(document_id: str) -> Document:
 
 
 def _source(document: Document, kind: str, text: str, line: int) -> _Source:
-    return _Source(document, Item(kind, 0, None, [Line(line, text)]), "s", None, text)
+    return _Source(document, ListItem(kind, 0, None, [Line(line, text)]), "s", None, text)
 
 
 def test_same_words_as_pledge_and_as_context_are_two_pledges_with_two_ids():

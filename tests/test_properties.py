@@ -85,12 +85,12 @@ DISTINCT = st.lists(
 @settings(max_examples=60, deadline=None)
 @given(texts=DISTINCT, data=st.data())
 def test_removing_one_pledge_changes_no_other_id(texts, data):
-    from publish.extract import Item, Line
+    from publish.extract import Line, ListItem
 
     document = _document([], "web_bullets")
 
     def ids(kept: list[str]) -> dict[str, str]:
-        sources = [_Source(document, Item("pledge", 0, None, [Line(n, t)]), "s", None, t) for n, t in enumerate(kept, 1)]
+        sources = [_Source(document, ListItem("pledge", 0, None, [Line(n, t)]), "s", None, t) for n, t in enumerate(kept, 1)]
         _assign_pledges(sources)
         return {s.text: s.pledge_id for s in sources}
 
