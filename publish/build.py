@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from publish import classify, evaluate, extract, impose, package, relate, release, schema, sources, tables
+from publish import classify, evaluate, extract, impose, package, relate, release, schema, semantic, sources, tables
 from publish.errors import InputError
 from publish.helper import Helper, Job
 from publish.outputs import Publication
@@ -28,6 +28,9 @@ A5_PAGES = ".report-a5.pdf"  # the A5 layout of the booklet, removed once impose
 # with its facts as JSON: a build lays out again only the booklets whose HTML (or templates, code,
 # libraries) changed, so an edit of one group's texts lays out that group's booklet alone.
 LAYOUTS = ".layouts"
+# The e5 vectors of the compared texts the last build used, by the SHA-256 of each text (publish/semantic.py):
+# a rebuild embeds only the pledges whose text changed. Staged like the layouts: a failed build changes none.
+EMBEDDINGS = ".embeddings"
 # Everything the build makes in --out: what one build does not make is removed, so build/ depends on
 # the seeds (and the options) alone. release/ and site/ are replaced whole. Nothing else there is touched.
 OUT_NAMES = (
@@ -39,6 +42,7 @@ OUT_NAMES = (
     "report-booklet.pdf",
     A5_PAGES,
     LAYOUTS,
+    EMBEDDINGS,
     release.GROUPS_FOLDER,
     "release",
     "site",
@@ -98,13 +102,16 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         out_dir = publication.files(paths.out, owned=OUT_NAMES)
         warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
         with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
-            corpus, frames, automatic = _data(paths, log)
+            embeddings = semantic.Embeddings(paths.out / EMBEDDINGS)
+            corpus, frames, automatic = _data(paths, log, embeddings)
+            embeddings.save(out_dir / EMBEDDINGS)
             labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
             scores = log.run(
                 "evaluate",
                 lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic, frames["relations"]),
                 _describe_scores,
             )
+            scores.tier = relate.load_model().tier
             _warn_unresolved(scores.unresolved, labels, log)
             if paths.report and not corpus.dataset.homepage:
                 log.echo(
@@ -123,7 +130,8 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         if paths.report:  # after the release: the site lists its files with their sizes and checksums
             from publish import booklet
 
-            model = booklet.BookletModel(corpus, frames, scores.as_dict(), paths.paper)  # every group's actors, for now
+            # every group's actors, for now; every relation, the uncertain ones marked as such
+            model = booklet.BookletModel(corpus, frames, scores.as_dict(), paths.paper, printed_only=False)
             log.run("site", lambda: _site(corpus, model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
     return frames
 
@@ -153,8 +161,11 @@ def _interrupt(signum: int, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.DataFrame], pl.DataFrame]:
+def _data(
+    paths: Paths, log: StageLog, embeddings: semantic.Embeddings | None = None
+) -> tuple[sources.Corpus, dict[str, pl.DataFrame], pl.DataFrame]:
     """Seeds to tables: the corpus, every table of the contract, and the automatic relations alone."""
+    embeddings = embeddings or semantic.Embeddings()
     corpus = log.run("sources", lambda: sources.load_corpus(paths.seeds), lambda c: f"{len(c.documents)} documents, {len(c.actors)} actors")
     release.file_names(corpus)  # the dataset's name and version make file names: refused now, not after the layout
     extractions = log.run("extract", lambda: _extract_all(corpus), _describe_extractions)
@@ -162,8 +173,8 @@ def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.Dat
     frames.update(log.run("topics", lambda: _topics(paths.seeds, frames, log), _counts))
     automatic = log.run(
         "relations",
-        lambda: _relations(paths.seeds, frames),
-        lambda auto: f"{frames['relations'].height} relations ({auto.height} automatic)",
+        lambda: _relations(paths.seeds, frames, embeddings),
+        lambda auto: f"{frames['relations'].height} relations ({auto.height} automatic); {embeddings.embedded} texts embedded, the rest kept",
     )
     return corpus, frames, automatic
 
@@ -350,12 +361,12 @@ def _warn_unplaced(unplaced: pl.DataFrame, pledges: pl.DataFrame, seeds: Path, l
     log.echo(f"  to place them: a heading or keyword in {seeds / classify.TOPICS_NAME}, or a row in {seeds / classify.OVERRIDES_NAME}")
 
 
-def _relations(seeds: Path, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def _relations(seeds: Path, frames: dict[str, pl.DataFrame], embeddings: semantic.Embeddings) -> pl.DataFrame:
     """Adds the published relations to frames; returns the automatic ones for the evaluation."""
     editorial = relate.load_editorial(seeds, frames["pledges"])
     groups = dict(frames["actors"].select("actor_id", "comparison_group").iter_rows())
     names = dict(frames["actors"].select("actor_id", "name").iter_rows())
-    frames["relations"], automatic = relate.relate(frames["pledges"], frames["pledge_topics"], editorial, groups, names)
+    frames["relations"], automatic = relate.relate(frames["pledges"], frames["pledge_topics"], editorial, groups, names, embeddings)
     return automatic
 
 

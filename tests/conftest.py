@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,9 @@ from publish.sources import Document, decode_text, split_lines
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The builds of the tests read the e5 vectors `make report` kept (publish/semantic.py): the same vectors,
+# minutes less. Subprocess builds inherit it.
+os.environ.setdefault("PUBLISH_EMBEDDINGS_FROM", str(ROOT / "build" / ".embeddings"))
 
 
 @dataclass
