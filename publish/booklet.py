@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from publish.classify import CAP_MAJOR_TOPICS
 from publish.nynorsk import nynorsk_documents
 from publish.sources import Corpus, Group
 from publish.templating import TEMPLATES
@@ -54,6 +55,8 @@ class Marker:
     symbol: str
     word: str
     elsewhere: bool = False  # the other pledge is printed in another chapter: the booklet gives its page
+    printed: bool = True  # False: measured too uncertain for print, shown on the site only, with its probability
+    score: float = 1.0
 
 
 @dataclass
@@ -253,13 +256,32 @@ class BookletModel:
     """Everything the templates print, arranged by chapter; built once from the tables.
 
     With a group, only that group's actors, pledges and relations (its booklet); without, every actor.
+    The booklet marks only the relations in print (relations.printed: editorial, or automatic of a tier
+    measured right); the site (`printed_only=False`) shows the others too, with their probability.
     """
 
-    def __init__(self, corpus: Corpus, frames: dict[str, pl.DataFrame], evaluation: dict, paper: str, group: Group | None = None):
+    def __init__(
+        self,
+        corpus: Corpus,
+        frames: dict[str, pl.DataFrame],
+        evaluation: dict,
+        paper: str,
+        group: Group | None = None,
+        printed_only: bool = True,
+    ):
         self.corpus = corpus
         self.dataset = corpus.dataset
         self.group = group or Group("", corpus.dataset.title.split(":")[0].strip(), corpus.dataset.title.split(":")[0].strip())
         self.frames = group_frames(frames, group.group_id) if group else frames
+        relations = self.frames["relations"]
+        self.marks = {  # the method page's counts: what the booklet marks, and what it leaves to the data
+            "editorial": relations.filter(pl.col("printed") & (pl.col("method") == "editorial")).height,
+            "editorial_disagree": relations.filter((pl.col("method") == "editorial") & (pl.col("relation") == "disagree")).height,
+            "auto": relations.filter(pl.col("printed") & (pl.col("method") == "auto")).height,
+            "unprinted": relations.filter(~pl.col("printed")).height,
+        }
+        if printed_only:
+            self.frames = {**self.frames, "relations": relations.filter(pl.col("printed"))}
         self.evaluation = evaluation
         self.paper = PAPER[paper]
         manifest_order = {a.actor_id: n for n, a in enumerate(corpus.actors)}  # P2 before P10, as the editor wrote them
@@ -280,6 +302,11 @@ class BookletModel:
         other.chapters = [dataclasses.replace(c, columns=[dataclasses.replace(column) for column in c.columns]) for c in self.chapters]
         other._balance(other.chapters)
         return other
+
+    @staticmethod
+    def cap_name(code: int | None) -> str:
+        """A CAP major topic by its Norwegian name (the codebook's English label is never printed)."""
+        return f"{code} {CAP_MAJOR_TOPICS[code]}" if code else "–"
 
     @property
     def parties(self) -> list[dict]:
@@ -473,8 +500,8 @@ class BookletModel:
                 continue
             symbol, word = SYMBOLS[row["relation"]]
             elsewhere = a.chapter != b.chapter
-            a.markers.append(Marker(row["relation"], b.label, symbol, word, elsewhere))
-            b.markers.append(Marker(row["relation"], a.label, symbol, word, elsewhere))
+            a.markers.append(Marker(row["relation"], b.label, symbol, word, elsewhere, row["printed"], row["score"]))
+            b.markers.append(Marker(row["relation"], a.label, symbol, word, elsewhere, row["printed"], row["score"]))
             chapter = by_topic[row["topic_id"]]
             if row["relation"] == "disagree":
                 chapter.disagreements.append((a, b, row["note"] or ""))
