@@ -89,7 +89,7 @@ bench: $(INSTALLED) system
 clean:
 	rm -rf build $(VENV) $(LOCK_TOOL)
 
-# Learn the relation scorer from the tune split of tests/data/pair_labels.csv (writes publish/relation_model.json
+# Learn the relation scorer from the tune split of seeds/labels/ and tests/corpus/evaluation/ (pair_labels.csv) (writes publish/relation_model.json
 # and bench/relations-pr.png); the report split is printed, never used to choose.
 train: $(INSTALLED) system
 	$(PY) -m bench.train_relations

@@ -1,7 +1,7 @@
 """Learn the relation scorer from the hand labels (tune split) and show it on the report split.
 
 `make train` runs it: it builds the tables of the Bærum seeds and of the development corpus
-(tests/corpus/, in a temporary folder), scores every candidate pair, fits a logistic regression on the
+(tests/corpus/ with the shared texts, in a temporary folder), scores every candidate pair, fits a logistic regression on the
 labelled pairs of the tune split, chooses the thresholds there, writes publish/relation_model.json,
 prints precision and recall on the report split with 95 % Wilson intervals, and draws the
 precision-recall curve of both splits to bench/relations-pr.png. The report split is never used to
@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 
 from publish import evaluate, relate, semantic
 from publish.build import EMBEDDINGS, Paths, StageLog, _data
-from tests.corpus.score import copy_corpus
+from tests.corpus.score import EVALUATION, copy_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = (
@@ -38,6 +38,8 @@ FEATURES = (
     "numbers_differ",
 )
 C = 1.0  # regularisation: the tune split has about 200 labelled candidate pairs
+# Each dataset's own hand labels: the seeds' and the development corpus's.
+LABEL_FOLDERS = (ROOT / "seeds" / evaluate.LABELS_FOLDER, EVALUATION)
 PRECISION_WEIGHT = 0.5  # thresholds maximise F-beta with this beta on the tune split: a printed link should be right
 
 
@@ -100,7 +102,7 @@ def main() -> None:
         data = [frames_of(folder, out, embeddings) for folder, out in seeds]
         rows = [row for frames in data for row in candidates(frames, embeddings)]
     embeddings.save(CACHE)
-    labels = evaluate.load_pair_labels(ROOT / "tests" / "data")
+    labels = {key: label for folder in LABEL_FOLDERS for key, label in evaluate.load_pair_labels(folder).items()}
     split = {key: evaluate.split_of(key) for key in labels}
     tune = [r for r in rows if r["key"] in labels and split[r["key"]] == "tune"]
     x = np.array([[r[f] for f in FEATURES] for r in tune])
@@ -109,7 +111,7 @@ def main() -> None:
     scorer = relate.Model(coef, intercept, 1.0, 1.0, 1.0, 1.0)
     for r in rows:
         r["p"] = scorer.probability({f: r[f] for f in FEATURES})
-    blind = evaluate.read_blind(ROOT / "tests" / "data")
+    blind = set().union(*(evaluate.read_blind(folder) for folder in LABEL_FOLDERS))
     positives = {s: {k for k, v in labels.items() if v in ("agree", "similar") and split[k] == s and k in blind} for s in ("tune", "report")}
     by_split = {s: [r for r in rows if split.get(r["key"], evaluate.split_of(r["key"])) == s] for s in ("tune", "report")}
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)

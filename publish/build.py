@@ -56,7 +56,7 @@ class Paths:
     seeds: Path = Path("seeds")
     package: Path = Path("datapackage")
     out: Path = Path("build")
-    labels: Path | None = None  # hand labels the evaluation is measured against; default: tests/data beside seeds/
+    labels: Path | None = None  # the hand labels the evaluation is measured against; default: <seeds>/labels, the dataset's own
     paper: str = "a4"  # report.pdf's paper; the imposed booklet is always A5 on A4
     report: bool = True  # False skips the booklet (tests of the data and the workbook need no PDF)
     templates: Path = Path(__file__).resolve().parent.parent / "report_templates"
@@ -105,7 +105,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
             embeddings = semantic.Embeddings(paths.out / EMBEDDINGS)
             corpus, frames, automatic = _data(paths, log, embeddings)
             embeddings.save(out_dir / EMBEDDINGS)
-            labels = paths.labels or paths.seeds.resolve().parent / "tests" / "data"
+            labels = paths.labels or paths.seeds / evaluate.LABELS_FOLDER  # never another dataset's, never tests/
             scores = log.run(
                 "evaluate",
                 lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic, frames["relations"]),

@@ -1,4 +1,4 @@
-"""How good the automatic stages are, measured against the hand labels of the dataset's own seeds.
+"""How good the automatic stages are, measured against the dataset's own hand labels (<seeds>/labels/).
 
 Labels are keyed by texts, not by the method's output, so they never need rewriting when the method
 changes; each names the dataset it belongs to, and every label of the built dataset must resolve
@@ -22,6 +22,7 @@ import polars as pl
 
 from publish.text import normalise
 
+LABELS_FOLDER = "labels"  # in the seeds folder: a dataset is measured on its own labels, never another's
 TOPIC_LABELS = "topic_labels.csv"
 PAIR_LABELS = "pair_labels.csv"
 RELATED = ("agree", "similar", "disagree")

@@ -112,3 +112,24 @@ def test_the_booklet_marks_only_printed_relations_and_the_site_the_rest(built: B
     assert marks == 2 * relations.filter(pl.col("printed")).height  # each pair marks both pledges
     site = "".join(p.read_text(encoding="utf-8") for p in (built.paths.out / "site").rglob("*.html"))
     assert ("marker-unprinted" in site) == bool(relations.filter(~pl.col("printed")).height)
+
+
+def test_a_dataset_without_labels_is_not_measured(seeds: Path, tmp_path: Path):
+    """Evaluation belongs to its dataset: seeds without a labels/ folder get no figure, whatever labels
+    lie elsewhere in the checkout, and the booklet says "ikke målt"."""
+    import json
+    import shutil
+
+    from publish import booklet
+    from publish.build import Paths, StageLog, build
+    from publish.sources import load_corpus
+
+    shutil.rmtree(seeds / "labels")
+    paths = Paths(seeds=seeds, package=tmp_path / "dp", out=tmp_path / "out", report=False)
+    frames = build(paths, StageLog(echo=lambda line: None))
+    evaluation = json.loads((paths.out / "evaluation.json").read_text(encoding="utf-8"))
+    assert "relations" not in evaluation and "topics" not in evaluation
+    html = booklet.render_html(booklet.BookletModel(load_corpus(seeds), frames, evaluation, "a4"))
+    appendix = html.split('id="vedlegg"')[1]
+    assert "Tema: ikke målt" in appendix and "Forbindelser: ikke målt" in appendix
+    assert "%" not in appendix.split("<h2>Treffsikkerhet</h2>")[1].split("<h2>Last ned</h2>")[0].replace("95 %-intervall", "")

@@ -10,16 +10,24 @@ precision = right items / (right items + non-items covered).
 
 from __future__ import annotations
 
+import atexit
 import csv
 import shutil
+import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from publish.extract import Extraction, extract
 from publish.sources import Corpus, load_corpus
 
-CORPUS = Path(__file__).resolve().parent
-LABELS = CORPUS / "labels"
+CORPUS = Path(__file__).resolve().parent  # the manifest and our own labels; the texts are not ours to carry
+LABELS = CORPUS / "labels"  # items read by hand, one CSV per text
+EVALUATION = CORPUS / "evaluation"  # chapters and pairs read by hand: the corpus dataset's own labels
+# The texts lie beside the checkout, in the shared development corpus, with their sources: their rights
+# are the parties' ("internal development and testing only"), so the repository holds no copy.
+TEXTS = CORPUS.parent.parent.parent / "shared" / "corpus"
+MISSING = f"the development corpus is absent: its texts are read from {TEXTS} (../shared/corpus beside the checkout)"
 
 
 @dataclass(frozen=True)
@@ -51,16 +59,28 @@ class Score:
         return self.right / denominator if denominator else 1.0
 
 
+def available() -> bool:
+    """Whether the shared development corpus is beside the checkout (tests skip with MISSING if not)."""
+    return TEXTS.is_dir()
+
+
 def copy_corpus(target: Path) -> Path:
-    """The corpus as a seeds folder of its own (texts, manifest, the seeds' taxonomy) at `target`."""
-    shutil.copytree(CORPUS / "texts", target / "texts")
+    """The corpus as a seeds folder of its own at `target`: the shared texts, our manifest and labels, the seeds' taxonomy."""
+    (target / "texts").mkdir(parents=True)
+    for text in sorted(TEXTS.glob("*.txt")):
+        shutil.copyfile(text, target / "texts" / text.name)
     shutil.copy(CORPUS / "sources.toml", target)
+    shutil.copytree(EVALUATION, target / "labels")
     shutil.copy(CORPUS.parent.parent / "seeds" / "topics.toml", target)
     return target
 
 
+@cache
 def load_corpus_documents() -> Corpus:
-    return load_corpus(CORPUS)
+    """The corpus's documents, read once per process from a copy in a temporary folder removed at exit."""
+    folder = tempfile.TemporaryDirectory(prefix="korpus-")
+    atexit.register(folder.cleanup)
+    return load_corpus(copy_corpus(Path(folder.name) / "korpus"))
 
 
 def read_labels(stem: str) -> list[Label]:
