@@ -1,12 +1,14 @@
 """Stage 5: pairs of pledges from different actors that want the same thing, or opposite things.
 
 Similarity survives inflection and compounds: TF-IDF over Norwegian word stems plus TF-IDF over
-character 4-5-grams, per comparison group. Each pledge's nearest pledges of every other actor are
-candidates; a logistic regression learnt from hand labels (relation_model.json, bench/train_relations.py)
-weighs them, and only the two most probable partners per pledge and other actor are kept, so a reader
-sees a handful of strong links, not a web of weak ones. Stance: a pair disagrees when one side negates
-a word both share ("Ikke innføre eiendomsskatt" / "Gå inn for en eiendomsskatt") and the other does
-not. seeds/relations.csv confirms, relabels or removes pairs.
+character 4-5-grams, per comparison group; and other words for one matter: the e5 cosine of the two
+texts (publish/semantic.py). Each pledge's nearest pledges of every other actor, by words and by
+meaning, are candidates; a logistic regression learnt from hand labels (relation_model.json,
+bench/train_relations.py) weighs them, and only the two most probable partners per pledge and other
+actor are kept, so a reader sees a handful of strong links, not a web of weak ones. Stance: a pair
+disagrees when one side opposes what the other wants ("Ikke innføre eiendomsskatt" / "Gå inn for en
+eiendomsskatt"). Only the printed tier (Model.printed) is marked in the booklet; the rest is data.
+seeds/relations.csv confirms, relabels or removes pairs.
 """
 
 from __future__ import annotations
