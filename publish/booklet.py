@@ -29,6 +29,27 @@ SOURCE_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 
+# The longest word the booklet lays out whole. WeasyPrint sizes a table's columns by the widest word in
+# them and lays a word wider than its column out again and again: one legal word of 3,900 characters
+# (a line holds 4,000) took the layout of the seeds' booklet from about 3 s to about 100 s. A longer
+# word gets a zero-width space (a break opportunity, invisible) after every LONGEST_WORD characters.
+# The longest words measured: 29 characters in the seeds' pledges ("rehabiliteringsinstitusjonene"),
+# 41 in the corpus ("S-Mandal-Stavanger-Bergen-Trondheim-Oslo."), so no real word is touched and is
+# hyphenated as before (docs/bounds.md; times in bench/README.md).
+LONGEST_WORD = 60
+_LONG_WORD = re.compile(rf"\S{{{LONGEST_WORD + 1},}}")
+
+
+def breakable(text: str) -> str:
+    """Text whose words longer than LONGEST_WORD may break: a zero-width space after every LONGEST_WORD characters.
+
+    >>> breakable("Bygge " + "x" * 130 + " nå") == "Bygge " + "x" * 60 + "\u200b" + "x" * 60 + "\u200b" + "x" * 10 + " nå"
+    True
+    >>> breakable("Sikre rehabiliteringsinstitusjonene.")
+    'Sikre rehabiliteringsinstitusjonene.'
+    """
+    return _LONG_WORD.sub(lambda m: "\u200b".join(m.group()[at : at + LONGEST_WORD] for at in range(0, len(m.group()), LONGEST_WORD)), text)
+
 
 def source_references(text: str, source: str) -> list[tuple[str, bool]]:
     """A pledge's text with a bracketed note naming the source after each reference to the source's own parts.
@@ -74,11 +95,22 @@ class Item:
     markers: list[Marker] = field(default_factory=list)
     children: list[Item] = field(default_factory=list)
     source: str = ""  # the short title of the document it is quoted from, which its own chapter references mean
+    lang: str = ""  # "nn" for a Nynorsk document's words (the page's language is Bokmål), else ""
 
     @property
     def pieces(self) -> list[tuple[str, bool]]:
         """The text in pieces, (piece, is_note): a note after each reference to the source's own chapters or pages."""
         return source_references(self.text, self.source)
+
+
+@dataclass(frozen=True)
+class CitationExample:
+    """A source reference the how-to-read page explains, taken from the booklet's own pledges."""
+
+    citation: str  # as printed after the pledge, e.g. "Ap-program l. 24–25"
+    lines: str  # "24–25"
+    document: str  # the document's full title
+    printed: bool  # the document's printed line numbers (l.), else the text file's lines (tl.)
 
 
 @dataclass
@@ -225,13 +257,17 @@ def citation(row: dict, documents: dict[str, dict]) -> str:
     >>> citation({"document_id": "d", "line_start": 9, "line_end": 9, "printed_line_start": None, "printed_line_end": None}, docs)
     'Ap-program tl. 9'
     """
-    title = documents[row["document_id"]]["short_title"]
+    word, lines = cited_lines(row)
+    return f"{documents[row['document_id']]['short_title']} {word} {lines}"
+
+
+def cited_lines(row: dict) -> tuple[str, str]:
+    """The lines a citation gives: ("l.", printed line numbers) where the text has them, else ("tl.", the text file's)."""
     if row["printed_line_start"] is not None:
         start, end, word = row["printed_line_start"], row["printed_line_end"], "l."
     else:
         start, end, word = row["line_start"], row["line_end"], "tl."
-    lines = str(start) if start == end else f"{start}–{end}"
-    return f"{title} {word} {lines}"
+    return word, str(start) if start == end else f"{start}–{end}"
 
 
 def group_frames(frames: dict[str, pl.DataFrame], group_id: str) -> dict[str, pl.DataFrame]:
@@ -354,10 +390,38 @@ class BookletModel:
         return len({self.period_of(a["actor_id"]) for a in self.parties} - {""}) > 1
 
     @functools.cached_property
+    def nynorsk(self) -> set[str]:
+        """The documents written in Nynorsk (publish/nynorsk.py): their words are marked lang="nn"."""
+        return nynorsk_documents(self.frames["pledges"])
+
+    @property
     def nynorsk_titles(self) -> list[str]:
-        """The documents compared in a Bokmål translation (publish/nynorsk.py): the appendix names them."""
-        nynorsk = nynorsk_documents(self.frames["pledges"])
-        return [d["title"] for d in self.documents.values() if d["document_id"] in nynorsk]
+        """The documents compared in a Bokmål translation: the appendix names them."""
+        return [d["title"] for d in self.documents.values() if d["document_id"] in self.nynorsk]
+
+    @property
+    def example_label(self) -> str:
+        """The label the how-to-read page's legend uses: the first link in the booklet's order (to a pledge
+        of another actor the reader will meet), else the first pledge's label."""
+        items = list(self.items.values())
+        linked = next((item.markers[0].target for item in items if item.markers), None)
+        return linked or (items[0].label if items else f"{next(iter(self.codes.values()), 'A')}1")
+
+    @functools.cached_property
+    def citation_examples(self) -> list[CitationExample]:
+        """The how-to-read page's source references, from this booklet's own pledges: the first pledge in
+        the booklet's order cited by its document's printed line numbers, then the first cited by the text
+        file's lines; either is left out when no pledge is cited that way."""
+        first = self.frames["pledge_sources"].filter(pl.col("match") == "first")
+        rows = {row["pledge_id"]: row for row in first.iter_rows(named=True)}
+        examples: dict[bool, CitationExample] = {}
+        for item in self.items.values():
+            row = rows[item.pledge_id]
+            word, lines = cited_lines(row)
+            printed = word == "l."
+            if printed not in examples:
+                examples[printed] = CitationExample(item.citation, lines, self.documents[row["document_id"]]["title"], printed)
+        return [examples[kind] for kind in (True, False) if kind in examples]
 
     @property
     def placed_by(self) -> dict[str, int]:
@@ -478,7 +542,7 @@ class BookletModel:
         item = Item(
             pledge_id=row["pledge_id"],
             label=f"{self.codes[row['actor_id']]}{counters[row['actor_id']]}",
-            text=row["text"],
+            text=breakable(row["text"]),
             kind=row["kind"],
             citation=citation(first, self.documents),
             also=also,
@@ -487,6 +551,7 @@ class BookletModel:
             line_start=first["line_start"],
             chapter=chapter,
             source=self.documents[first["document_id"]]["short_title"],
+            lang="nn" if first["document_id"] in self.nynorsk else "",
         )
         self.items[row["pledge_id"]] = item
         return item

@@ -17,8 +17,8 @@ from typing import TypeVar
 
 import polars as pl
 
-from publish import classify, evaluate, extract, impose, package, relate, release, schema, semantic, sources, tables
-from publish.errors import InputError
+from publish import classify, evaluate, extract, impose, outputs, package, relate, release, schema, semantic, sources, tables
+from publish.errors import InputError, printable
 from publish.helper import Helper, Job
 from publish.outputs import Publication
 
@@ -46,7 +46,11 @@ OUT_NAMES = (
     release.GROUPS_FOLDER,
     "release",
     "site",
+    outputs.MARKER,
 )
+# What the build makes in --package, which it replaces whole.
+PACKAGE_NAMES = ("datapackage.json", "data", "README.md", "CHANGELOG.md", outputs.MARKER)
+CHECKOUT = Path(__file__).resolve().parent.parent  # the project's own folder: never an output
 
 
 @dataclass
@@ -56,17 +60,22 @@ class Paths:
     seeds: Path = Path("seeds")
     package: Path = Path("datapackage")
     out: Path = Path("build")
-    labels: Path | None = None  # the hand labels the evaluation is measured against; default: <seeds>/labels, the dataset's own
+    labels: Path | None = None  # hand labels the evaluation is measured against; default: <seeds>/labels
     paper: str = "a4"  # report.pdf's paper; the imposed booklet is always A5 on A4
     report: bool = True  # False skips the booklet (tests of the data and the workbook need no PDF)
     templates: Path = Path(__file__).resolve().parent.parent / "report_templates"
+
+    def label_folder(self) -> Path:
+        """Where the hand labels are: `labels`, or the seeds' own (a dataset is measured on its own labels)."""
+        return self.labels or self.seeds / evaluate.LABELS_FOLDER
 
 
 @dataclass
 class StageLog:
     """Runs stages, timing each, and prints one line per stage with what it produced."""
 
-    echo: Callable[[str], None] = lambda line: print(line, flush=True)  # noqa: E731 - progress shows as it happens
+    # Progress shows as it happens; a line names seeds paths and pledges, so it is escaped (errors.printable).
+    echo: Callable[[str], None] = lambda line: print(printable(line), flush=True)  # noqa: E731
     timings: dict[str, float] = field(default_factory=dict)
 
     def run(self, name: str, func: Callable[[], T], describe: Callable[[T], str] = lambda _: "") -> T:
@@ -95,17 +104,25 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     """
     paths = paths or Paths()
     log = log or StageLog()
+    places = {"--package": paths.package, "--out": paths.out}
+    _say_recovered(outputs.recover(*places.values()), log)  # first: a killed build's publication is finished
+    outputs.check_places(paths.seeds, places, CHECKOUT)
+    if paths.report and not (paths.templates / "base.html").is_file():  # found now, not after the data stages
+        raise InputError(paths.templates, "no base.html here: not a folder of booklet templates", hint="--templates names a copy of report_templates/")
     # The workers are stopped before the outputs are published or the staging folders removed, so none
     # writes into a removed one.
     with _terminate_as_interrupt(), Publication() as publication:
-        package_dir = publication.folder(paths.package)
-        out_dir = publication.files(paths.out, owned=OUT_NAMES)
+        corpus = _corpus(paths, log)
+        package_dir = publication.folder(_owned(paths.package, "--package", corpus, PACKAGE_NAMES))
+        out_dir = publication.files(_owned(paths.out, "--out", corpus, OUT_NAMES), owned=OUT_NAMES)
+        for staged in (package_dir, out_dir):
+            (staged / outputs.MARKER).write_text(outputs.marker_text(corpus.dataset.name), encoding="utf-8")
         warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
         with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
             embeddings = semantic.Embeddings(paths.out / EMBEDDINGS)
-            corpus, frames, automatic = _data(paths, log, embeddings)
+            frames, automatic = _tables(corpus, paths, log, embeddings)
             embeddings.save(out_dir / EMBEDDINGS)
-            labels = paths.labels or paths.seeds / evaluate.LABELS_FOLDER  # never another dataset's, never tests/
+            labels = paths.label_folder()
             scores = log.run(
                 "evaluate",
                 lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic, frames["relations"]),
@@ -161,13 +178,36 @@ def _interrupt(signum: int, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _say_recovered(placed: list[Path], log: StageLog) -> None:
+    if placed:
+        log.echo(f"recovered: an earlier build was stopped while publishing; its {len(placed)} outputs are now in place")
+
+
+def _owned(path: Path, option: str, corpus: sources.Corpus, names: tuple[str, ...]) -> Path:
+    """`path`, once it is known to be new, empty or this dataset's earlier output (never a folder of other files)."""
+    outputs.check_owned(path, option, corpus.dataset.name, names)
+    return path
+
+
 def _data(
     paths: Paths, log: StageLog, embeddings: semantic.Embeddings | None = None
 ) -> tuple[sources.Corpus, dict[str, pl.DataFrame], pl.DataFrame]:
     """Seeds to tables: the corpus, every table of the contract, and the automatic relations alone."""
-    embeddings = embeddings or semantic.Embeddings()
+    corpus = _corpus(paths, log)
+    return (corpus, *_tables(corpus, paths, log, embeddings or semantic.Embeddings()))
+
+
+def _corpus(paths: Paths, log: StageLog) -> sources.Corpus:
+    """The manifest and the texts it names, read and checked."""
     corpus = log.run("sources", lambda: sources.load_corpus(paths.seeds), lambda c: f"{len(c.documents)} documents, {len(c.actors)} actors")
     release.file_names(corpus)  # the dataset's name and version make file names: refused now, not after the layout
+    return corpus
+
+
+def _tables(
+    corpus: sources.Corpus, paths: Paths, log: StageLog, embeddings: semantic.Embeddings
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """Every table of the contract, and the automatic relations alone."""
     extractions = log.run("extract", lambda: _extract_all(corpus), _describe_extractions)
     frames = log.run("tables", lambda: tables.build_tables(corpus, extractions), _counts)
     frames.update(log.run("topics", lambda: _topics(paths.seeds, frames, log), _counts))
@@ -176,7 +216,7 @@ def _data(
         lambda: _relations(paths.seeds, frames, embeddings),
         lambda auto: f"{frames['relations'].height} relations ({auto.height} automatic); {embeddings.embedded} texts embedded, the rest kept",
     )
-    return corpus, frames, automatic
+    return frames, automatic
 
 
 def _write_data(corpus, frames, scores, package_dir: Path, out_dir: Path, log: StageLog, helper: Helper) -> Job[list[str]]:
@@ -338,6 +378,11 @@ def _workbook(corpus: sources.Corpus, frames: dict[str, pl.DataFrame], contract:
 
 
 def _topics(seeds: Path, frames: dict[str, pl.DataFrame], log: StageLog) -> dict[str, pl.DataFrame]:
+    if classify.taxonomy_path(seeds) == classify.DEFAULT_TOPICS:
+        log.echo(
+            f"note: {seeds / classify.TOPICS_NAME} not found, so the chapters are the project's municipal chapters"
+            f" ({classify.DEFAULT_TOPICS}); copy that file into {seeds} to change them"
+        )
     taxonomy = classify.load_taxonomy(seeds)
     overrides = classify.load_overrides(seeds, set(frames["pledges"]["pledge_id"]), taxonomy.ids)
     pledge_topics = classify.classify(frames["pledges"], frames["sections"], taxonomy, overrides)
@@ -358,7 +403,9 @@ def _warn_unplaced(unplaced: pl.DataFrame, pledges: pl.DataFrame, seeds: Path, l
     log.echo(f"warning: {rows.height} pledges match no heading or keyword and are printed under 'Andre tema' ({per_document}):")
     for row in rows.iter_rows(named=True):
         log.echo(f"  {row['pledge_id']}  {row['document_id']}:{row['line_start']}  {row['text'][:70]}")
-    log.echo(f"  to place them: a heading or keyword in {seeds / classify.TOPICS_NAME}, or a row in {seeds / classify.OVERRIDES_NAME}")
+    topics = seeds / classify.TOPICS_NAME
+    where = topics if classify.taxonomy_path(seeds) == topics else f"{topics} (a copy of {classify.DEFAULT_TOPICS})"
+    log.echo(f"  to place them: a heading or keyword in {where}, or a row in {seeds / classify.OVERRIDES_NAME}")
 
 
 def _relations(seeds: Path, frames: dict[str, pl.DataFrame], embeddings: semantic.Embeddings) -> pl.DataFrame:

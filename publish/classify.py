@@ -17,11 +17,14 @@ import polars as pl
 
 from publish import schema
 from publish.errors import InputError
-from publish.inputs import Entry, entries, read_csv, read_toml
+from publish.inputs import Entry, Row, entries, read_csv, read_toml
 from publish.sources import ID_PATTERN
 from publish.text import normalise, stem
 
 TOPICS_NAME = "topics.toml"
+# The project's municipal chapters, shipped in the package (seeds/topics.toml without the headings that
+# name one place): a new municipality's seeds folder starts without a topics.toml of its own.
+DEFAULT_TOPICS = Path(__file__).with_name("data") / TOPICS_NAME
 OVERRIDES_NAME = "topic_overrides.csv"
 COMPOUND_MIN = 5  # lexicon terms this long match inside compounds ("barnehage" in "barnehageopptak")
 # What may follow a term inside a word for the word to be an inflection of it ("skolen", "bibliotekene").
@@ -108,10 +111,19 @@ TOPIC_KEYS = (
 )
 
 
+def taxonomy_path(seeds_dir: Path) -> Path:
+    """The seeds' own topics.toml, else the project's municipal chapters (DEFAULT_TOPICS).
+
+    A broken symlink counts as the seeds' own file: it is reported, not passed over.
+    """
+    own = seeds_dir / TOPICS_NAME
+    return own if own.exists() or own.is_symlink() else DEFAULT_TOPICS
+
+
 def load_taxonomy(seeds_dir: Path) -> Taxonomy:
-    """Read and validate seeds/topics.toml: every field type-checked, every error with its line."""
-    path = seeds_dir / TOPICS_NAME
-    data, text = read_toml(path)
+    """Read and validate the chapters (taxonomy_path): every field type-checked, every error with its line."""
+    path = taxonomy_path(seeds_dir)
+    data, text = read_toml(path, seeds_dir if path.parent == seeds_dir else None)  # the seeds' own file stays inside them
     topics: list[Topic] = []
     for entry in entries(data, text, path, "topics", "topic"):
         topics.append(_topic(entry, topics))
@@ -126,7 +138,7 @@ def load_taxonomy(seeds_dir: Path) -> Taxonomy:
 def _topic(entry: Entry, topics: list[Topic]) -> Topic:
     topic_id = entry.text("id")
     if not ID_PATTERN.fullmatch(topic_id):
-        raise entry.error("id", f"id {topic_id!r} must be lower-case letters, digits and dashes (at most 64)", hint="it names a web page")
+        raise entry.error("id", f"id {topic_id[:70]!r} must be lower-case letters, digits and dashes (at most 64)", hint="it names a web page")
     entry.what = f"topic {topic_id!r}"
     entry.only(TOPIC_KEYS)
     if any(t.topic_id == topic_id for t in topics):
@@ -153,21 +165,30 @@ def _topic(entry: Entry, topics: list[Topic]) -> Topic:
     )
 
 
+OVERRIDE_COLUMNS = ("pledge_id", "topic_id", "reason")
+
+
 @dataclass(frozen=True)
 class Override:
     pledge_id: str
     topic_id: str
     reason: str
+    line: int = 0  # where the row stands in its file (a sheet's row for `publish review --apply`)
 
 
 def load_overrides(seeds_dir: Path, pledge_ids: set[str], topic_ids: set[str]) -> dict[str, Override]:
-    """Read seeds/topic_overrides.csv; an unknown pledge or topic, or a pledge named twice, is an error with its line."""
+    """Read seeds/topic_overrides.csv: a pledge's chapter set by hand."""
     path = seeds_dir / OVERRIDES_NAME
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a link that leads nowhere is named, not skipped
         return {}
+    return override_rows(path, read_csv(path, OVERRIDE_COLUMNS, seeds_dir), pledge_ids, topic_ids)
+
+
+def override_rows(path: Path | str, rows: list[Row], pledge_ids: set[str], topic_ids: set[str]) -> dict[str, Override]:
+    """Validate the rows of an overrides file (or a review sheet's): an unknown pledge or topic, or a
+    pledge named twice, is an error with its line."""
     overrides: dict[str, Override] = {}
-    lines: dict[str, int] = {}
-    for row in read_csv(path, ("pledge_id", "topic_id", "reason")):
+    for row in rows:
         pledge_id, topic_id = row.values["pledge_id"], row.values["topic_id"]
         if pledge_id not in pledge_ids:
             raise InputError(path, f"unknown pledge {pledge_id!r}", line=row.line, hint="ids are in datapackage/data/pledges.csv")
@@ -176,12 +197,11 @@ def load_overrides(seeds_dir: Path, pledge_ids: set[str], topic_ids: set[str]) -
         if pledge_id in overrides:
             raise InputError(
                 path,
-                f"pledge {pledge_id!r} is overridden twice (also on line {lines[pledge_id]})",
+                f"pledge {pledge_id!r} is overridden twice (also on line {overrides[pledge_id].line})",
                 line=row.line,
                 hint="keep one row per pledge",
             )
-        overrides[pledge_id] = Override(pledge_id, topic_id, row.values["reason"])
-        lines[pledge_id] = row.line
+        overrides[pledge_id] = Override(pledge_id, topic_id, row.values["reason"], row.line)
     return overrides
 
 

@@ -11,6 +11,7 @@ DESCRIPTION = """Publish party-pledge comparisons from the seed texts.
   build     seeds -> tables -> datapackage/ (the open dataset) and build/ (zip, workbook, report)
   validate  check a built data package with Frictionless (0 errors expected)
   diff      list pledges added, removed and changed between two versions of the package
+  review    write a sheet of the pairs and chapters most worth an editor's look; --apply merges it into seeds/
 """
 
 
@@ -38,6 +39,20 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="also write the changes as CSV to this file (a text starting with = + - @ gets a ' in front, as in the package)",
     )
+    review = commands.add_parser("review", help="write the editor's review sheet (--out), or merge a filled one into the seeds (--apply)")
+    action = review.add_mutually_exclusive_group(required=True)
+    action.add_argument("--out", type=Path, metavar="FILE.xlsx", help="write the sheet of pairs and chapters to review to this .xlsx file")
+    action.add_argument(
+        "--apply",
+        type=Path,
+        metavar="FILE.xlsx",
+        help="merge the decisions of this filled sheet into relations.csv and topic_overrides.csv",
+    )
+    review.add_argument(
+        "--seeds", type=Path, default=Path("seeds"), metavar="DIR", help="folder with sources.toml and the texts (default: seeds)"
+    )
+    review.add_argument("--rows", type=int, default=200, metavar="N", help="the most pairs on the sheet (default: 200)")
+    review.add_argument("--replace", action="store_true", help="replace an existing --out file (it may hold decisions not yet applied)")
     validate = commands.add_parser("validate", help="validate a built data package")
     validate.add_argument("package", type=Path, nargs="?", default=Path("datapackage/datapackage.json"), help="path to datapackage.json")
     validate.add_argument(
@@ -58,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "diff":
             return _diff(args)
+        if args.command == "review":
+            return _review(args)
         return _validate(args.package, args.trusted)
     except InputError as err:
         return _error(str(err))
@@ -73,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    from publish.errors import printable
+
+    print(printable(f"error: {message}"), file=sys.stderr)  # every terminal line is escaped in one way
     return 2
 
 
@@ -81,6 +100,8 @@ def _written(args: argparse.Namespace) -> str:
     """Where a command writes, for an error the operating system gave without a file name."""
     if args.command == "build":
         return f"{args.package} or {args.out}"
+    if args.command == "review":
+        return str(args.out or args.seeds)
     return str(args.csv) if args.command == "diff" and args.csv else "output"
 
 
@@ -104,6 +125,27 @@ def _diff(args: argparse.Namespace) -> int:
     if args.csv:
         args.csv.write_text(diff.as_csv(changes), encoding="utf-8")
     print(diff.as_text(changes), end="")
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    import time
+
+    from publish import review
+
+    start = time.perf_counter()
+    if args.out:
+        written = review.review(args.out, args.seeds, rows=args.rows, replace=args.replace)
+        groups = ", ".join(f"{group} {n}" for group, n in sorted(written.pairs_by_group.items()))
+        print(
+            f"{written.path}: {written.pairs} pairs ({groups}), {written.pledges} pledges for chapters, in {time.perf_counter() - start:.1f} s"
+        )
+        return 0
+    applied = review.apply(args.apply, args.seeds)
+    print(
+        f"{args.seeds / 'relations.csv'}: {applied.relations_added} row(s) added, {applied.relations_kept} already there; "
+        f"{args.seeds / 'topic_overrides.csv'}: {applied.overrides_added} row(s) added, {applied.overrides_kept} already there"
+    )
     return 0
 
 

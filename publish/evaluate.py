@@ -11,7 +11,6 @@ did not compute.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import math
 from collections import Counter
@@ -20,11 +19,17 @@ from pathlib import Path
 
 import polars as pl
 
+from publish.inputs import read_csv
 from publish.text import normalise
 
 LABELS_FOLDER = "labels"  # in the seeds folder: a dataset is measured on its own labels, never another's
 TOPIC_LABELS = "topic_labels.csv"
 PAIR_LABELS = "pair_labels.csv"
+# The columns each label file must have (a label file may have more, such as a note).
+LABEL_COLUMNS = {
+    TOPIC_LABELS: ("dataset", "pledge_id", "topic_id", "text", "labeller"),
+    PAIR_LABELS: ("dataset", "actor_a", "text_a", "actor_b", "text_b", "relation", "origin"),
+}
 RELATED = ("agree", "similar", "disagree")
 # Label origins drawn from what a method showed: they say how often a shown pair is right (precision),
 # but a method finds the pairs drawn from its own output by construction, so they are not counted for
@@ -212,8 +217,8 @@ def evaluate(
 
 
 def _read(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    """A label file's rows, read and checked as every editor's CSV is (inside its folder, one header check)."""
+    return [row.values for row in read_csv(path, LABEL_COLUMNS[path.name])]
 
 
 def _topics(path: Path, dataset: str, pledges: pl.DataFrame, pledge_topics: pl.DataFrame, unresolved: list[str]) -> TopicScore | None:
@@ -269,6 +274,12 @@ def load_pair_labels(labels_dir: Path, dataset: str | None = None) -> dict[str, 
         elif "unrelated" not in kinds:
             labels[key] = "similar" if kinds == {"agree", "similar"} else "disputed"
     return labels
+
+
+def labelled_pledges(labels_dir: Path, dataset: str) -> set[str]:
+    """The pledges of `dataset` whose chapter a reader has labelled."""
+    path = labels_dir / TOPIC_LABELS
+    return {row["pledge_id"] for row in _read(path) if row["dataset"] == dataset} if path.exists() else set()
 
 
 def read_blind(labels_dir: Path, dataset: str | None = None) -> set[str]:

@@ -73,33 +73,37 @@ def join_lines(parts: list[str]) -> str:
     >>> join_lines(["for LHBTI+-", "personer og brenning/", "skjending i tråd med 1,5-", "gradersmålet"])
     'for LHBTI+-personer og brenning/skjending i tråd med 1,5-gradersmålet'
     """
-    text = ""
+    pieces: list[str] = []  # joined once at the end: adding to one growing string copied it every line
+    end = ""  # the last characters of the text so far: every rule here looks at its last two at most
     for raw in parts:
         part = raw.strip()
-        if not text:
-            text = part
-        elif _split_word(text, part):
-            text = text[:-1] + part
-        elif text.endswith("/") or (text.endswith("-") and not text[-2:-1].isalpha() and part[:1].islower() and not _conjunction(part)):
-            text = text + part  # "brenning/" + "skjending", "LHBTI+-" + "personer", "1,5-" + "gradersmålet"
-        elif text.endswith("-") and text[-2:-1].isalpha() and part[:1].isalpha():
+        cut, glue = False, " "
+        if not end:
+            glue = ""
+        elif _split_word(end, part):
+            cut, glue = True, ""
+        elif end.endswith("/") or (end.endswith("-") and not end[-2:-1].isalpha() and part[:1].islower() and not _conjunction(part)):
+            glue = ""  # "brenning/" + "skjending", "LHBTI+-" + "personer", "1,5-" + "gradersmålet"
+        elif end.endswith("-") and end[-2:-1].isalpha() and part[:1].isalpha():
             glue = " " if part.split(" ", 1)[0] in _CONJUNCTIONS else ""
-            text = text + glue + part
-        else:
-            text = text + " " + part
-    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text).strip())
+        if cut:
+            pieces[-1] = pieces[-1][:-1]  # the hyphen, the text's last character (no piece is empty)
+        if glue + part:
+            pieces.append(glue + part)
+        end = ((end[:-1] if cut else end) + glue + part)[-8:]
+    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", "".join(pieces)).strip())
 
 
 def _conjunction(part: str) -> bool:
     return part.split(" ", 1)[0] in _CONJUNCTIONS
 
 
-def _split_word(text: str, following: str) -> bool:
-    """True where a lower-case word was split by a hyphen at the line end."""
-    if not (text.endswith("-") and following[:1].islower()):
+def _split_word(end: str, following: str) -> bool:
+    """True where a lower-case word was split by a hyphen at the line end (`end`: the text's last characters)."""
+    if not (end.endswith("-") and following[:1].islower()):
         return False
-    before = text[:-1].rsplit(" ", 1)[-1]
-    if not before or not before[-1].isalpha() or before[-1].isupper():
+    before = end[-2:-1]  # the character before the hyphen: a lower-case letter of the same word
+    if not before.isalpha() or before.isupper():
         return False
     return following.split(" ", 1)[0] not in _CONJUNCTIONS
 
@@ -131,6 +135,11 @@ class _Reader:
         self.bare_items = _bare_item_layout(lines, layout)
         self.headings: list[Heading] = []
         self.items: list[Item] = []
+        # Kept as the walk goes, so that no step looks back over every heading or item (40,000 headings
+        # took 28 s, most of it in such looks): the non-box headings of each level, in order, and the
+        # sections that hold an item.
+        self.open_headings: dict[int, list[int]] = {}
+        self.sections_with_items: set[int | None] = set()
         self.section: int | None = None
         self.list_kind: str | None = None
         self.item: int | None = None
@@ -220,7 +229,7 @@ class _Reader:
             kind = "sub_pledge" if kind == "pledge" else kind
         else:
             parent = self.goal if self.list_kind == "strategy" else None
-        self.items.append(Item(kind, self.section, parent, [line]))
+        self._add_item(Item(kind, self.section, parent, [line]))
         self.item = len(self.items) - 1
         if not sub:
             self.top_item = self.item
@@ -261,7 +270,7 @@ class _Reader:
         if not self.section:  # None, or the first heading: no outer section to return to
             return False
         heading_line = self.headings[self.section].line
-        if any(item.section == self.section for item in self.items):
+        if self.section in self.sections_with_items:
             return False
         back = index - 1  # the lines between the heading and the lead-in: no paragraph break allowed
         while back >= 0 and self.lines[back].number > heading_line:
@@ -273,6 +282,8 @@ class _Reader:
     def _open_box(self) -> None:
         heading = self.headings[self.section]
         outer = self.section - 1
+        if not heading.box:
+            self.open_headings[heading.level].remove(self.section)  # a box is no parent of later headings
         heading.box = True
         heading.parent = outer
         heading.level = self.headings[outer].level + 1
@@ -337,6 +348,10 @@ class _Reader:
         following = self.lines[index + 1] if index + 1 < len(self.lines) else None
         return self.last_line is not None and self.last_line.heading > 0 and (following is None or following.blank)
 
+    def _add_item(self, item: Item) -> None:
+        self.items.append(item)
+        self.sections_with_items.add(item.section)
+
     def _close_item(self) -> None:
         self.item = None
 
@@ -396,6 +411,7 @@ class _Reader:
         level = markdown_level or self._level(title, line)
         parent = self._parent_for(level)
         self.headings.append(Heading(title, level, line.number, parent))
+        self.open_headings.setdefault(level, []).append(len(self.headings) - 1)
         self.section = len(self.headings) - 1
         if level == 1:
             self.list_kind = None
@@ -411,14 +427,13 @@ class _Reader:
             return 1
         if self.layout.page_blocks and line.block_start and not self.numbered_chapters:
             return 1  # in PDF text whose blocks open with a space, a heading that opens one is a chapter
-        has_chapter = any(h.level == 1 for h in self.headings)
+        has_chapter = bool(self.open_headings.get(1))  # a box is never of level 1: it stands under another heading
         return 2 if has_chapter else 1
 
     def _parent_for(self, level: int) -> int | None:
-        for index in range(len(self.headings) - 1, -1, -1):
-            if self.headings[index].level < level and not self.headings[index].box:
-                return index
-        return None
+        """The last heading above this level that is not a fact box."""
+        latest = [indexes[-1] for at, indexes in self.open_headings.items() if at < level and indexes]
+        return max(latest, default=None)
 
     # -- goals and strategies --------------------------------------------------------------
     def _goal_block(self, index: int) -> int:
@@ -427,7 +442,7 @@ class _Reader:
         if start is None:
             return index + 1
         end = self._paragraph_end(start)
-        self.items.append(Item("goal", self.section, None, list(self.lines[start : end + 1])))
+        self._add_item(Item("goal", self.section, None, list(self.lines[start : end + 1])))
         self.goal = len(self.items) - 1
         self.top_item = None
         self.list_kind = "strategy"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import re
 import tomllib
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publish.errors import InputError
+from publish.files import MAX_EDITOR_BYTES, read_inside
 
 # Control characters are never wanted in a text an editor types: C0 (tab and newlines aside), DEL, C1.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -36,9 +38,11 @@ def describe_character(char: str) -> str:
     return f"U+{ord(char):04X} {names.get(char) or unicodedata.name(char, 'control character')}"
 
 
-def read_toml(path: Path) -> tuple[dict, str]:
-    """Parse a TOML file, turning a syntax error into an InputError with its line; also its text."""
-    text = _read_utf8(path)
+def read_toml(path: Path, root: Path | None = None) -> tuple[dict, str]:
+    """Parse a TOML file (inside `root`, its own folder by default), turning a syntax error into an
+    InputError with its line; also its text. Nesting is bounded before the parser recurses into it."""
+    text = _read_utf8(path, root)
+    _check_nesting(text, path)
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as err:
@@ -46,9 +50,9 @@ def read_toml(path: Path) -> tuple[dict, str]:
         raise InputError(path, f"malformed TOML: {getattr(err, 'msg', err)}", line=line) from None
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, root: Path | None = None) -> str:
     """An editor's text file (a changelog): UTF-8, a BOM dropped, no control characters but tab and line breaks."""
-    text = _read_utf8(path)
+    text = _read_utf8(path, root)
     for number, line in enumerate(text.split("\n"), 1):
         found = control_character(line, allowed="\t\r")
         if found:
@@ -56,22 +60,37 @@ def read_text(path: Path) -> str:
     return text
 
 
-def _read_utf8(path: Path) -> str:
+def _read_utf8(path: Path, root: Path | None = None, limit: int = MAX_EDITOR_BYTES) -> str:
     """A file's text: strict UTF-8, a byte-order mark allowed; a wrong byte is named with its line."""
-    if path.is_dir():
-        raise InputError(path, "is a folder, not a file")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except OSError as err:
-        raise InputError(path, f"cannot read: {err.strerror}") from None
+    raw = read_inside(path, limit, root)
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         message = f"not valid UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}"
         raise InputError(path, message, line=line, hint="save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')") from None
+
+
+# The deepest nesting of arrays and inline tables read. Measured: the seeds' manifest and taxonomy and the
+# corpus manifest nest two deep (an array of strings in a table), an inline-table manifest three; Python's
+# TOML parser recurses once per level and raised RecursionError at 500 nested arrays, 400 inline tables.
+MAX_NESTING = 20
+
+
+def _check_nesting(text: str, path: Path) -> None:
+    """Arrays and inline tables nested deeper than MAX_NESTING are an error with the line where the
+    bound is passed (strings and comments are skipped; a [[table]] header counts two levels, as written)."""
+    depth, line = 0, 1
+    for match in _TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        if kind == "punct" and value in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                hint = "a manifest needs only a few levels; is a bracket left open?"
+                raise InputError(path, f"arrays or tables nested more than {MAX_NESTING} deep", line=line, hint=hint)
+        elif kind == "punct" and value in "]}":
+            depth = max(depth - 1, 0)
+        line += value.count("\n")
 
 
 def _line_from_message(message: str) -> int | None:
@@ -95,6 +114,7 @@ class Span:
     keys: dict[str, int] = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=4)  # a manifest's [dataset], [[groups]], [[actors]] and [[documents]] are found in one scan
 def toml_spans(text: str) -> dict[tuple[str, ...], list[Span]]:
     """Every table of a (valid) TOML text by its key path: `[t]`, each `[[t]]` and each inline table
     of `t = [{...}, {...}]`, with the line of each of its own keys. Comments, spacing and quoting do
@@ -341,10 +361,11 @@ class Row:
     values: dict[str, str]
 
 
-def read_csv(path: Path, columns: tuple[str, ...]) -> list[Row]:
-    """The rows of an editorial CSV with the line each starts on: UTF-8 (a BOM allowed), the header
-    checked, every row with exactly the header's fields and no control characters."""
-    text = _read_utf8(path)
+def read_csv(path: Path, columns: tuple[str, ...], root: Path | None = None) -> list[Row]:
+    """The rows of an editorial CSV (inside `root`, its own folder by default) with the line each starts
+    on: UTF-8 (a BOM allowed), the header checked, every row with exactly the header's fields and no
+    control characters."""
+    text = _read_utf8(path, root)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[Row] = []
     header: list[str] | None = None
@@ -354,10 +375,7 @@ def read_csv(path: Path, columns: tuple[str, ...]) -> list[Row]:
             if not record or record == [""]:
                 continue
             if header is None:
-                header = record
-                if not set(columns) <= set(header):
-                    found = ",".join(header)[:80]
-                    raise InputError(path, f"header must be {','.join(columns)} (found {found!r})", line=line)
+                header = check_header(path, record, columns, line)
                 continue
             _check_row(path, line, record, header)
             rows.append(Row(line, dict(zip(header, record, strict=True))))
@@ -366,6 +384,30 @@ def read_csv(path: Path, columns: tuple[str, ...]) -> list[Row]:
     if header is None:
         raise InputError(path, f"empty file: header must be {','.join(columns)}", line=1)
     return rows
+
+
+def check_header(path: Path, header: list[str], columns: tuple[str, ...], line: int = 1) -> list[str]:
+    """The header of any CSV the build or `diff` reads: each column named once (else the last one would
+    silently win) and every column of `columns` present; other columns are allowed.
+
+    >>> check_header(Path("r.csv"), ["pledge_a", "note", "pledge_a"], ("pledge_a",))
+    Traceback (most recent call last):
+    publish.errors.InputError: r.csv:1: the header names the column 'pledge_a' twice (columns 1 and 3)
+      hint: give each column one name
+    """
+    seen: dict[str, int] = {}
+    for number, name in enumerate(header, 1):
+        if not name.strip():
+            raise InputError(path, f"column {number} of the header has no name", line=line, hint="remove the empty column (a spreadsheet may add one)")
+        if name in seen:
+            message = f"the header names the column {name[:60]!r} twice (columns {seen[name]} and {number})"
+            raise InputError(path, message, line=line, hint="give each column one name")
+        seen[name] = number
+    missing = [c for c in columns if c not in seen]
+    if missing:
+        found = ", ".join(header)[:120]
+        raise InputError(path, f"lacks the column {missing[0]!r} (has {found})", line=line, hint=f"the header needs {','.join(columns)}")
+    return header
 
 
 def _start_line(end_line: int, record: list[str]) -> int:

@@ -33,7 +33,8 @@ _PRIVATE_BULLETS = re.compile("[\uf0a7\uf0b7\uf076\uf0d8\uf0fc\uf06c\uf06e]")
 
 
 def clean(text: str) -> str:
-    """One line with extraction artefacts removed; tabs become spaces, leading ones included.
+    """One line with extraction artefacts removed; tabs become spaces, leading ones included, and so
+    does a form feed inside the line (`inner_form_feeds`).
 
     >>> clean("Styrke ﬂere\\x01 tiltak\\tfor\\u00a0alle")
     'Styrke flere tiltak for alle'
@@ -42,7 +43,24 @@ def clean(text: str) -> str:
     """
     text = _COMPATIBILITY.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _PRIVATE_BULLETS.sub("•", _CONTROL.sub("", text))
-    return unicodedata.normalize("NFC", text.replace("\t", " "))
+    return unicodedata.normalize("NFC", inner_form_feeds(text).replace("\t", " "))
+
+
+def inner_form_feeds(text: str) -> str:
+    """A line whose form feeds between its first and last visible characters are spaces: pdftotext puts a
+    page break before a page's first line, so only one at the line's start (or end) opens a page; one
+    inside a line is a separator between two words ("flere\\flærlingplasser" must not become one word).
+
+    >>> inner_form_feeds("flere\\flærlingplasser"), inner_form_feeds("\\fNeste side"), inner_form_feeds("slutt.\\f")
+    ('flere lærlingplasser', '\\x0cNeste side', 'slutt.\\x0c')
+    """
+    if "\f" not in text:
+        return text
+    visible = [at for at, char in enumerate(text) if not char.isspace()]
+    if not visible:
+        return text
+    first, last = visible[0], visible[-1]
+    return text[:first] + text[first:last].replace("\f", " ") + text[last:]
 
 
 # -- list markers -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ locked while its build runs; the next build removes those no live build holds (a
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -17,7 +18,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,11 @@ from publish.errors import InputError
 
 STAGING_MARK = "-staging-"  # .build-staging-k2j4x/ beside build/; git-ignored
 KEPT_MARK = "-kept-"  # a previous output that could not be put back after a failed publication
+DONE_MARK = "-old-"  # a finished publication's staging folder, renamed before it is removed
+JOURNAL_MARK = "-journal.json"  # .build-journal.json beside build/: the moves of a publication under way
+# Written into every output folder the build makes, with the dataset's name: the build replaces or
+# writes into a folder only if it carries this (or holds nothing but what the build makes).
+MARKER = ".publish-output.json"
 SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 SAFE_VERSION = re.compile(r"[0-9][0-9a-z.+-]*")
 
@@ -41,14 +47,14 @@ def safe_name(value: object, what: str, source: Path, line: int | None = None, p
     Traceback (most recent call last):
     ...
     publish.errors.InputError: sources.toml: dataset name '../pwn' cannot be part of a file name
-      hint: use lowercase letters a-z, digits and hyphens (not first), like 'baerum-lofter'
+      hint: use lowercase letters a-z, digits and hyphens (not first), like 'lofter-2027'
     """
     if isinstance(value, str) and pattern.fullmatch(value):
         return value
     if pattern is SAFE_VERSION:
         allowed, example = "a digit, then digits, lowercase letters, dots, hyphens and plus signs", "1.0.0"
     else:
-        allowed, example = "lowercase letters a-z, digits and hyphens (not first)", "baerum-lofter"
+        allowed, example = "lowercase letters a-z, digits and hyphens (not first)", "lofter-2027"
     raise InputError(
         source,
         f"{what} {value!r} cannot be part of a file name",
@@ -74,6 +80,72 @@ def _line_of(source: Path, value: object) -> int | None:
     except OSError:
         return None
     return next((n for n, line in enumerate(lines, 1) if f'"{value}"' in line or f"'{value}'" in line), None)
+
+
+# ---- which folders the build may own --------------------------------------------------------------
+
+
+def check_places(seeds: Path, outputs: dict[str, Path], checkout: Path) -> None:
+    """Refuse, before any work, an output folder the build could harm: one that is a file, that is or
+    contains the seeds, that lies in the seeds, that is or contains the checkout or a git work tree, or
+    that overlaps another output. `outputs` maps each option (`--package`) to its folder."""
+    seeds, checkout = seeds.resolve(), checkout.resolve()
+    resolved = {option: path.resolve() for option, path in outputs.items()}
+    for option, path in resolved.items():
+        shown = outputs[option]
+        if _exists(path) and not path.is_dir():
+            raise InputError(shown, f"{option} must be a folder, and this is a file", hint=f"give {option} a folder (new or made by a build)")
+        for what, place in (("the project's checkout", checkout), ("the seeds folder", seeds)):
+            if path == place or place.is_relative_to(path):
+                raise InputError(shown, f"{option} would replace {what} {place}", hint=f"give {option} a folder of its own, such as build")
+        if path.is_relative_to(seeds):
+            raise InputError(shown, f"{option} lies inside the seeds folder {seeds}", hint=f"give {option} a folder outside the seeds")
+        if (path / ".git").exists():
+            raise InputError(shown, f"{option} is a git work tree", hint=f"give {option} a folder of its own, such as build")
+        for other, other_path in resolved.items():
+            if other != option and other_path.is_relative_to(path):
+                relation = "is the same folder as" if path == other_path else "contains"
+                raise InputError(shown, f"{option} {relation} {other} ({outputs[other]})", hint="give each output a folder of its own")
+
+
+def check_owned(path: Path, option: str, dataset: str, names: Iterable[str]) -> None:
+    """Refuse an output folder that is not empty and not the build's: no marker and something in it the
+    build does not make (`names`), or a marker of another dataset (its outputs are not this build's)."""
+    if not path.is_dir():
+        return
+    marker = path / MARKER
+    if marker.is_file() and not marker.is_symlink():
+        owner = _owner(marker)
+        if owner != dataset:
+            raise InputError(
+                path,
+                f"{option} holds the outputs of the dataset {owner!r}, not of {dataset!r}",
+                hint=f"give {option} another folder, or delete this one yourself if it may go",
+            )
+        return
+    foreign = sorted(entry.name for entry in path.iterdir() if entry.name not in set(names))
+    if foreign:
+        listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise InputError(
+            path,
+            f"{option} is not empty and was not made by a build (it holds {listed} and no {MARKER}); publishing here would replace it",
+            hint=f"give {option} a new or empty folder, or one an earlier build made",
+        )
+
+
+def marker_text(dataset: str) -> str:
+    """The marker's bytes: the same for the same dataset, so outputs stay byte-identical."""
+    note = "Written by `python -m publish build`, which replaces what it makes in this folder."
+    return json.dumps({"dataset": dataset, "note": note}, ensure_ascii=False, indent=2) + "\n"
+
+
+def _owner(marker: Path) -> str:
+    """The dataset a marker names; it is read only up to 4 KiB (a marker is a few lines)."""
+    try:
+        with open(marker, "rb") as handle:
+            return str(json.loads(handle.read(4096).decode("utf-8"))["dataset"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "(unreadable marker)"
 
 
 # ---- staging and publishing ---------------------------------------------------------------------
@@ -144,36 +216,48 @@ class Publication:
     def commit(self) -> None:
         """Move every staged entry into place; on any failure undo the moves made so far.
 
-        A Ctrl-C or SIGTERM meanwhile is held until the next move, then undoes them all too: the undoing
-        itself is never cut short, so "no output was changed" stays true.
+        A journal of the moves is written beside every target first and removed once the staging folders
+        are gone, so a build killed in between (`kill -9`) is finished by the next one (`recover`). A Ctrl-C or
+        SIGTERM meanwhile is held until the next move, then undoes them all too: the undoing itself is
+        never cut short, so "no output was changed" stays true.
         """
         placing = None
         with _interrupts_held() as caught:
             try:
-                for target in self.targets:
-                    if not target.whole:
-                        target.path.mkdir(parents=True, exist_ok=True)
-                    for entry, placing in target.placements():
-                        _raise_if(caught)
-                        if _exists(placing):
-                            self._move(placing, target.old / placing.name)
-                        if entry is not None:
-                            self._move(entry, placing)
+                moves = self._plan()
+                journals = _write_journal(moves, self.targets)
+                for entry, placing, backup in moves:
+                    _raise_if(caught)
+                    if _exists(placing):
+                        self._move(placing, backup)
+                    if entry is not None:
+                        self._move(entry, placing)
                 _raise_if(caught)
             except BaseException as err:
                 new, kept = self._roll_back()
                 kept = self._keep(kept)
+                _remove_journals(self.targets)
                 self.discard(keep=kept)
                 if isinstance(err, OSError):
                     raise _not_published(placing or Path(err.filename or "."), err, new, kept) from None
                 raise
-            self.discard()
+            self.discard()  # each staging folder renamed out of the pattern first: a kill meanwhile leaves no previous output that looks kept
+            _remove_journals(journals)
+
+    def _plan(self) -> list[tuple[Path | None, Path, Path]]:
+        """Every move of the commit, in order: (staged entry or None to remove, where it goes, where what is there goes)."""
+        moves = []
+        for target in self.targets:
+            if not target.whole:
+                target.path.mkdir(parents=True, exist_ok=True)
+            moves += [(entry, placing, target.old / placing.name) for entry, placing in target.placements()]
+        return moves
 
     def discard(self, keep: Iterable[Path] = ()) -> None:
         """Remove the staging folders and what they hold (but those holding a path in `keep`); release their locks."""
         for target in self.targets:
             if not any(path.is_relative_to(target.staging) for path in keep):
-                shutil.rmtree(target.staging, ignore_errors=True)
+                _remove_staging(target.staging)
             os.close(target.lock)
         self.targets.clear()
 
@@ -268,13 +352,109 @@ def _locked_staging_beside(target: Path) -> _Staging:
     return _Staging(path, lock)
 
 
+# ---- the journal of a commit -----------------------------------------------------------------------
+
+
+def _journal_of(target: Path) -> Path:
+    return target.parent / f".{target.name}{JOURNAL_MARK}"
+
+
+def _write_journal(moves: list[tuple[Path | None, Path, Path]], targets: list[_Target]) -> list[Path]:
+    """The commit's moves, written (each copy whole, by a rename) beside every target before the first move."""
+    journals = [_journal_of(t.path) for t in targets]
+    record = {
+        "moves": [[str(entry) if entry else None, str(placing), str(backup)] for entry, placing, backup in moves],
+        "staging": [str(t.staging) for t in targets],
+        "journals": [str(j) for j in journals],
+    }
+    for journal in journals:
+        part = journal.with_name(journal.name + ".part")
+        with open(part, "w", encoding="utf-8") as handle:
+            json.dump(record, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(part, journal)
+    return journals
+
+
+def _remove_journals(journals: Iterable[Path | _Target]) -> None:
+    for journal in journals:
+        path = _journal_of(journal.path) if isinstance(journal, _Target) else journal
+        for stale in (path, path.with_name(path.name + ".part")):
+            with suppress(FileNotFoundError, NotADirectoryError):  # none written, or no folder to hold one
+                stale.unlink()
+
+
+def recover(*targets: Path) -> list[Path]:
+    """Finish the publication a killed build left half done beside `targets`, before anything else runs.
+
+    Every staged entry was complete before its journal was written, so the moves are redone where they
+    were not made (each is one atomic rename, so each is either made or not); the replaced outputs are
+    removed only after every journal copy is gone. A journal whose staging folder a live build still holds
+    is that build's, and is left alone. Returns the outputs put in place.
+    """
+    placed: list[Path] = []
+    for target in (t.resolve() for t in targets):
+        journal = _journal_of(target)
+        if not journal.is_file() or journal.is_symlink():
+            _remove_journals([journal])  # a copy cut short before its rename: no move was made
+            continue
+        try:
+            record = json.loads(journal.read_text(encoding="utf-8"))
+            staging = [Path(p) for p in record["staging"]]
+            if not all(_unlocked(p) for p in staging if p.exists()):
+                continue
+            for entry, placing, backup in record["moves"]:
+                placed += _redo(Path(entry) if entry else None, Path(placing), Path(backup))
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise InputError(
+                journal,
+                f"an earlier build was stopped while publishing, and finishing it failed: {getattr(err, 'strerror', None) or err}",
+                hint="the previous outputs are in the staging folders it names (old/); move them back by hand, then remove this file",
+            ) from None
+        _remove_journals(Path(p) for p in record["journals"])
+        for folder in staging:
+            _remove_staging(folder)
+    return placed
+
+
+def _redo(entry: Path | None, placing: Path, backup: Path) -> list[Path]:
+    """One move of an interrupted commit, made if it was not: what was in place aside, the staged entry in."""
+    if entry is not None and not _exists(entry) or entry is None and not _exists(placing):
+        return []
+    if _exists(placing) and not _exists(backup):
+        os.replace(placing, backup)
+    if entry is None:
+        return []
+    os.replace(entry, placing)
+    return [placing]
+
+
+def _remove_staging(staging: Path) -> None:
+    """Rename a finished staging folder out of the staging pattern first (one atomic step), then remove it:
+    a removal cut short leaves a `-old-` folder, which holds nothing still needed."""
+    done = staging.with_name(staging.name.replace(STAGING_MARK, DONE_MARK))
+    try:
+        os.replace(staging, done)
+    except OSError:
+        done = staging
+    shutil.rmtree(done, ignore_errors=True)
+
+
 def remove_leftovers(target: Path) -> list[Path]:
-    """Remove the staging folders beside target that no running build holds (left by a killed one)."""
+    """Remove the staging folders beside target that no running build holds (left by a killed one).
+
+    One whose `old/` holds something is kept: it holds previous outputs that a failed undo could not put
+    back (the error named it); a killed commit's are put right by `recover` before this runs.
+    """
     removed = []
-    for path in sorted(target.parent.glob(f".{target.name}{STAGING_MARK}*")) + sorted(target.parent.glob(f".{target.name}-old-*")):
-        if path.is_dir() and not path.is_symlink() and _unlocked(path):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+    for path in sorted(target.parent.glob(f".{target.name}{STAGING_MARK}*")) + sorted(target.parent.glob(f".{target.name}{DONE_MARK}*")):
+        if not path.is_dir() or path.is_symlink() or not _unlocked(path):
+            continue
+        if STAGING_MARK in path.name and (path / "old").is_dir() and any((path / "old").iterdir()):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
     return removed
 
 

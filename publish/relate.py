@@ -28,7 +28,7 @@ from sklearn.preprocessing import normalize
 from publish import schema
 from publish.classify import FALLBACK_TOPIC_ID
 from publish.errors import InputError
-from publish.inputs import read_csv
+from publish.inputs import Row, read_csv
 from publish.nynorsk import compared_texts, nynorsk_documents
 from publish.semantic import Embeddings
 from publish.text import STOPWORDS, content_stems, normalise, stem, written_form
@@ -174,29 +174,39 @@ def _opposed_in(a: str, b: str) -> set[str]:
     return found
 
 
+EDITORIAL_COLUMNS = ("pledge_a", "pledge_b", "relation", "note")
+EDITORIAL_KINDS = (*schema.RELATION_KINDS, "remove")  # remove: the automatic relation of the pair is not shown
+
+
 @dataclass(frozen=True)
 class EditorialRelation:
     pledge_id_a: str
     pledge_id_b: str
     relation: str  # agree | similar | disagree | remove
     note: str
+    line: int = 0  # where the row stands in its file (a sheet's row for `publish review --apply`)
 
 
 def load_editorial(seeds_dir: Path, pledges: pl.DataFrame) -> list[EditorialRelation]:
-    """Read seeds/relations.csv: pledge ids (or unique text beginnings) and the relation to set.
+    """Read seeds/relations.csv: pledge ids (or unique text beginnings) and the relation to set."""
+    path = seeds_dir / RELATIONS_NAME
+    if not path.exists() and not path.is_symlink():  # a link that leads nowhere is named, not skipped
+        return []
+    return editorial_rows(path, read_csv(path, EDITORIAL_COLUMNS, seeds_dir), pledges)
+
+
+def editorial_rows(path: Path | str, rows: list[Row], pledges: pl.DataFrame) -> list[EditorialRelation]:
+    """Validate the rows of an editorial relations file (seeds/relations.csv, or a review sheet's rows).
 
     Each pair appears once (a second row for it, the same or another relation, is an error: no row
     silently wins), and joins pledges of two different actors, as automatic relations do.
     """
-    path = seeds_dir / RELATIONS_NAME
-    if not path.exists():
-        return []
     resolver = _TextResolver(pledges)
-    rows: list[EditorialRelation] = []
+    relations: list[EditorialRelation] = []
     lines: dict[tuple[str, str], int] = {}
-    for row in read_csv(path, ("pledge_a", "pledge_b", "relation", "note")):
+    for row in rows:
         relation, line = row.values["relation"], row.line
-        if relation not in (*schema.RELATION_KINDS, "remove"):
+        if relation not in EDITORIAL_KINDS:
             raise InputError(path, f"unknown relation kind {relation!r}", line=line, hint="use agree, similar, disagree or remove")
         a, b = resolver.resolve(row.values["pledge_a"], path, line), resolver.resolve(row.values["pledge_b"], path, line)
         if a == b:
@@ -212,8 +222,8 @@ def load_editorial(seeds_dir: Path, pledges: pl.DataFrame) -> list[EditorialRela
         if key in lines:
             raise InputError(path, f"the pair {a}, {b} is already on line {lines[key]}", line=line, hint="keep one row per pair")
         lines[key] = line
-        rows.append(EditorialRelation(a, b, relation, row.values["note"]))
-    return rows
+        relations.append(EditorialRelation(a, b, relation, row.values["note"], line))
+    return relations
 
 
 class _TextResolver:
@@ -223,7 +233,7 @@ class _TextResolver:
         self.actor = dict(pledges.select("pledge_id", "actor_id").iter_rows())
         self.pledges = pledges.select("pledge_id", "text")
 
-    def resolve(self, key: str, path: Path, line: int) -> str:
+    def resolve(self, key: str, path: Path | str, line: int) -> str:
         if key in self.actor:
             return key
         hits = self.pledges.filter(pl.col("text").str.starts_with(key))["pledge_id"].to_list() if key else []

@@ -105,6 +105,21 @@ def temporal(corpus: Corpus) -> tuple[str, str] | None:
     return (f"{min(years)}-01-01", f"{max(years)}-12-31") if years else None
 
 
+def spatial(corpus: Corpus) -> tuple[str, ...]:
+    """The places the dataset covers: the manifest's `spatial`, else its municipalities' names, else none.
+
+    >>> from publish.sources import Actor, Dataset
+    >>> dataset = Dataset(*"n t d 1.0.0 2026-01-01 l lt lp p".split(), ())
+    >>> spatial(Corpus(dataset, (Actor("a", "Asker kommune", "Kommunen", "municipality", "#000000"),), ()))
+    ('Asker kommune',)
+    >>> spatial(Corpus(dataset, (Actor("h", "Høyre", "H", "party", "#000000"),), ()))
+    ()
+    """
+    if corpus.dataset.spatial:
+        return corpus.dataset.spatial
+    return tuple(dict.fromkeys(a.name for a in corpus.actors if a.kind == "municipality"))
+
+
 def dcat_record(corpus: Corpus, files: list[Path], base_url: str = "") -> dict:
     """A DCAT-AP-NO dataset with one distribution per release file, from the manifest's metadata."""
     dataset = corpus.dataset
@@ -122,7 +137,7 @@ def dcat_record(corpus: Corpus, files: list[Path], base_url: str = "") -> dict:
         "dct:publisher": {"@type": "foaf:Agent", "foaf:name": dataset.publisher},
         "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": dataset.publisher},
         "dcat:theme": [{"@id": EU_THEME_GOVERNMENT}],
-        "dct:spatial": {"@type": "dct:Location", "skos:prefLabel": {"@value": "Bærum kommune", "@language": "nb"}},
+        **_spatial(spatial(corpus)),
         "dct:license": {"@id": EU_LICENCES.get(dataset.license, dataset.license_path)},
         "dct:source": [{"dct:title": d.title, "dct:rights": d.rights, "spdx:checksumValue": d.sha256} for d in corpus.documents],
         "dcat:distribution": [_distribution(path, dataset, base_url) for path in files],
@@ -137,12 +152,18 @@ def dcat_record(corpus: Corpus, files: list[Path], base_url: str = "") -> dict:
     return record
 
 
+def _spatial(places: tuple[str, ...]) -> dict:
+    """dct:spatial: one Location per place, or no key at all for a dataset of no named place."""
+    locations = [{"@type": "dct:Location", "skos:prefLabel": {"@value": place, "@language": "nb"}} for place in places]
+    return {"dct:spatial": locations[0] if len(locations) == 1 else locations} if locations else {}
+
+
 def _distribution(path: Path, dataset, base_url: str) -> dict:
     fmt, media = MEDIA_TYPES[path.suffix]
     return {
         "@type": "dcat:Distribution",
         "dct:title": path.name,
-        "dcat:accessURL": {"@id": f"{base_url}{path.name}" if base_url else f"urn:file:{path.name}"},
+        "dcat:accessURL": {"@id": download_url(base_url, path.name) if base_url else f"urn:file:{path.name}"},
         "dct:format": {"@id": f"http://publications.europa.eu/resource/authority/file-type/{fmt}"},
         "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{media}"},
         "dcat:byteSize": {"@value": str(path.stat().st_size), "@type": "xsd:nonNegativeInteger"},
@@ -153,6 +174,15 @@ def _distribution(path: Path, dataset, base_url: str) -> dict:
         },
         "dct:license": {"@id": EU_LICENCES.get(dataset.license, dataset.license_path)},
     }
+
+
+def download_url(homepage: str, file_name: str) -> str:
+    """Where a release file is downloaded: beside the dataset's page, whether its address ends in `/` or not.
+
+    >>> download_url("https://data.example.no/lofter", "lofter-1.0.0.zip"), download_url("https://data.example.no/lofter/", "a.zip")
+    ('https://data.example.no/lofter/lofter-1.0.0.zip', 'https://data.example.no/lofter/a.zip')
+    """
+    return f"{homepage.rstrip('/')}/{file_name}"
 
 
 def _uuid(dataset) -> str:

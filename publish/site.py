@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publish.booklet import BookletModel, Chapter, Item
-from publish.classify import TOPICS_NAME
+from publish.classify import taxonomy_path
 from publish.outputs import output_path, safe_name
 from publish.package import file_hash
 from publish.release import file_names
@@ -126,7 +126,7 @@ def write_site(corpus: Corpus, model: BookletModel, out_dir: Path, templates: Pa
             group_id = safe_name(group.group_id, "group id", corpus.seeds_dir / MANIFEST_NAME)
             pages[f"grupper/{group_id}.html"] = render(templates, "site/group.html", s=s, group=group, root="../")
     for chapter in model.chapters:
-        topic_id = safe_name(chapter.topic["topic_id"], "topic id", corpus.seeds_dir / TOPICS_NAME)
+        topic_id = safe_name(chapter.topic["topic_id"], "topic id", taxonomy_path(corpus.seeds_dir))
         pages[f"tema/{topic_id}.html"] = render(templates, "site/topic.html", s=s, chapter=chapter, root="../")
     for document in corpus.documents:
         info = model.documents[document.document_id]

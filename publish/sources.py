@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from publish.errors import InputError
-from publish.inputs import Entry, entries, read_toml, table
+from publish.files import MAX_TEXT_BYTES, read_inside
+from publish.inputs import Entry, entries, read_text, read_toml, table
 from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LINE_NUMBER_POSITIONS, MANIFEST_LAYOUTS
 from publish.text import CONTROL_CHARACTERS
 
 MANIFEST_NAME = "sources.toml"
+CHANGELOG_NAME = "CHANGELOG.md"
 # Ids and the dataset name become file names (pages, release files): this pattern is the only one allowed.
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
@@ -26,6 +30,12 @@ MAX_LINE_CHARS = 4_000
 # where a text is read, so no table, workbook or terminal sees them. Tab and form feed (a page break) stay:
 # the extractor reads them as whitespace. Editors' files (TOML, CSV) are stricter: there they are errors.
 _TEXT_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+# The encodings a text may name: the Unicode forms and the code pages, each mapping bytes to characters.
+# Codecs that interpret their input (unicode_escape, raw_unicode_escape, utf-7, punycode, idna) are
+# refused: they turn a text's "\\ud800" into a lone surrogate, or its bytes into other text.
+_TEXT_ENCODING = re.compile(r"utf-8(-sig)?|utf-(16|32)(-[lb]e)?|ascii|cp\d+|iso8859-\d+|mac-[a-z]+|koi8-[a-z]")
+_ENCODING_HINT = "name the text's real encoding: utf-8, utf-16 or a code page such as cp1252 or iso-8859-15"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 DATASET_KEYS = (
     "name",
     "title",
@@ -38,11 +48,19 @@ DATASET_KEYS = (
     "publisher",
     "keywords",
     "homepage",
+    "spatial",
+    "election",
 )
 ACTOR_KEYS = ("id", "name", "short_name", "kind", "color", "group")
-GROUP_KEYS = ("id", "name", "title", "subtitle")
-# A group's booklet subtitle when its [[groups]] entry gives none (or the manifest has no [[groups]]).
+DEFAULT_GROUP = "default"  # the group of actors that name none
+GROUP_KEYS = ("id", "name", "title", "subtitle", "election")
+# The elections a group's programmes are written for; the booklet's cover names it ("Kommunevalg · Asker")
+# only when the manifest says which, so no group is called municipal by default.
+ELECTIONS = ("kommunevalg", "fylkestingsvalg", "stortingsvalg", "sametingsvalg")
+# A group's booklet subtitle when its [[groups]] entry gives none (or the manifest has no [[groups]]); the
+# second half only for a group with a municipality among its actors.
 DEFAULT_SUBTITLE = "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
+PARTIES_SUBTITLE = "Hva partiene lover, tema for tema"
 DOCUMENT_KEYS = (
     "id", "file", "actor", "title", "short_title", "kind", "period", "layout", "url", "rights", "sha256", "encoding",
     "chapters", "bullets", "line_numbers", "ignore_lines", "end_at",
@@ -56,7 +74,7 @@ class Actor:
     short_name: str
     kind: str
     color: str
-    group: str = "default"
+    group: str = "default"  # DEFAULT_GROUP
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,7 @@ class Group:
     name: str  # the place, e.g. "Bærum"
     title: str  # the booklet's title, e.g. "Løfter i Bærum"
     subtitle: str = DEFAULT_SUBTITLE
+    election: str = ""  # one of ELECTIONS, or "" when the manifest does not say
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,8 @@ class Dataset:
     publisher: str
     keywords: tuple[str, ...]
     homepage: str = ""
+    spatial: tuple[str, ...] = ()  # the places the dataset covers (DCAT dct:spatial); () = its municipalities' names
+    election: str = ""  # every group's election, unless its [[groups]] entry names another
 
 
 @dataclass(frozen=True)
@@ -116,6 +137,7 @@ class Corpus:
     documents: tuple[Document, ...]
     seeds_dir: Path = field(default=Path("seeds"))
     groups: tuple[Group, ...] = ()
+    changelog: str | None = None  # CHANGELOG.md of the seeds, copied into the package; None when there is none
 
     def actors_of(self, group_id: str) -> tuple[Actor, ...]:
         return tuple(a for a in self.actors if a.group == group_id)
@@ -128,18 +150,36 @@ def decode_text(raw: bytes, path: Path, encoding: str) -> str:
     >>> decode_text(b"\\xef\\xbb\\xbfA\\x1b[31m\\x00\\r\\nB\\x0c", Path("t.txt"), "utf-8")
     'A[31m\\nB\\x0c'
     """
+    problem = encoding_problem(encoding)
+    if problem:
+        raise InputError(path, problem, hint=_ENCODING_HINT)
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as err:
         hint = f'if the file is not {encoding}, add encoding = "cp1252" (or its real encoding) to its manifest entry'
         line = raw[: err.start].count(b"\n") + 1
         raise InputError(path, f"not valid {encoding}: byte 0x{raw[err.start]:02x} at offset {err.start}", line=line, hint=hint) from None
-    except LookupError:
-        raise InputError(path, f"unknown encoding {encoding!r}", hint="use a Python codec name such as utf-8 or cp1252") from None
+    surrogate = _SURROGATE.search(text)
+    if surrogate:  # no codec allowed above makes one; a decode that did would fail in every output
+        line = text.count("\n", 0, surrogate.start()) + 1
+        raise InputError(path, f"decodes to U+{ord(surrogate.group()):04X}, which is not a character", line=line, hint=_ENCODING_HINT)
     text = _TEXT_CONTROL.sub("", text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     if len(text) > MAX_LINE_CHARS:
         _check_line_lengths(text, path)
     return text
+
+
+def encoding_problem(encoding: str) -> str:
+    """What is wrong with a text's encoding name, or "" for one of the text encodings read.
+
+    >>> encoding_problem("Windows-1252"), encoding_problem("unicode_escape")
+    ('', "encoding 'unicode_escape' is not a text encoding")
+    """
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return f"unknown encoding {encoding!r}"
+    return "" if _TEXT_ENCODING.fullmatch(name) else f"encoding {encoding!r} is not a text encoding"
 
 
 def _check_line_lengths(text: str, path: Path) -> None:
@@ -167,7 +207,7 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         what = "not a folder" if seeds_dir.exists() else "no such folder"
         raise InputError(seeds_dir, what, hint=f"--seeds names the folder that holds {MANIFEST_NAME} and the texts")
     manifest_path = seeds_dir / MANIFEST_NAME
-    data, manifest_text = read_toml(manifest_path)
+    data, manifest_text = read_toml(manifest_path, seeds_dir)
     unknown = sorted(set(data) - {"dataset", "groups", "actors", "documents"})
     if unknown:
         raise InputError(
@@ -175,21 +215,48 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         )
     dataset = _dataset(table(data, manifest_text, manifest_path, "dataset", "[dataset]"))
     group_entries = entries(data, manifest_text, manifest_path, "groups", "group")
-    groups = _groups(group_entries)
+    groups = _groups(group_entries, dataset.election)
     actor_entries = entries(data, manifest_text, manifest_path, "actors", "actor")
     actors = _actors(actor_entries, manifest_path, {g.group_id for g in groups} if groups else None)
     groups = _check_groups(groups, group_entries, actors) if groups else _derived_groups(dataset, actors)
     documents = _documents(entries(data, manifest_text, manifest_path, "documents", "document"), {a.actor_id for a in actors}, seeds_dir)
-    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups)
+    changelog = _changelog(seeds_dir / CHANGELOG_NAME, seeds_dir)
+    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups, changelog=changelog)
+
+
+def _changelog(path: Path, seeds_dir: Path) -> str | None:
+    """The changelog, read with the manifest so that a bad one (a link out, a control character) stops
+    the build before any work; a link that leads nowhere is named, not skipped."""
+    return read_text(path, seeds_dir) if path.exists() or path.is_symlink() else None
 
 
 def _id(entry: Entry, key: str = "id") -> str:
     value = entry.text(key)
     if not ID_PATTERN.fullmatch(value):
         raise entry.error(
-            key, f"{key} {value!r} must be lower-case letters, digits and dashes (at most 64)", hint="it becomes part of file names"
+            key, f"{key} {value[:70]!r} must be lower-case letters, digits and dashes (at most 64)", hint="it becomes part of file names"
         )
     return value
+
+
+def _url(entry: Entry, key: str, *, empty: bool = True) -> str:
+    """A web address the package, the DCAT record and the booklet link to: http(s) with a host, or empty
+    where allowed. Anything else (`javascript:`, `file:`, a bare name) would be published as a link."""
+    value = entry.text(key, "") if empty else entry.text(key)
+    if value == "" and empty:
+        return value
+    if not _is_web_address(value):
+        hint = "write the whole address, such as https://example.no/side" + (", or leave it empty" if empty else "")
+        raise entry.error(key, f"{key} {value[:80]!r} is not an http(s) address", hint=hint)
+    return value
+
+
+def _is_web_address(value: str) -> bool:
+    try:
+        parsed = urlsplit(value)
+        return parsed.scheme.lower() in ("http", "https") and bool(parsed.hostname) and not re.search(r"\s", value)
+    except ValueError:  # a malformed host such as "http://[::1"
+        return False
 
 
 def _dataset(entry: Entry) -> Dataset:
@@ -218,14 +285,22 @@ def _dataset(entry: Entry) -> Dataset:
         created=created,
         license=entry.text("license"),
         license_title=entry.text("license_title"),
-        license_path=entry.text("license_path"),
+        license_path=_url(entry, "license_path", empty=False),
         publisher=entry.text("publisher"),
         keywords=entry.texts("keywords"),
-        homepage=entry.text("homepage", ""),
+        homepage=_url(entry, "homepage"),
+        spatial=entry.texts("spatial"),
+        election=_election(entry, ""),
     )
 
 
-def _groups(found: list[Entry]) -> tuple[Group, ...]:
+def _election(entry: Entry, default: str) -> str:
+    """The election a group's programmes are for: named on the cover. Absent, the default (the dataset's)."""
+    hint = "leave it out when the programmes are for no one election"
+    return entry.choice("election", ELECTIONS, default, hint=hint) if "election" in entry.values else default
+
+
+def _groups(found: list[Entry], election: str = "") -> tuple[Group, ...]:
     """The [[groups]] entries: each id safe in a file name (a group's booklet lies in a folder of that name)."""
     groups: list[Group] = []
     for entry in found:
@@ -239,30 +314,40 @@ def _groups(found: list[Entry]) -> tuple[Group, ...]:
                 group_id,
                 name=entry.text("name", empty=False),
                 title=entry.text("title", empty=False),
-                subtitle=entry.text("subtitle", DEFAULT_SUBTITLE, empty=False),
+                subtitle=entry.text("subtitle", empty=False) if "subtitle" in entry.values else "",  # "": _default_subtitle
+                election=_election(entry, election),
             )
         )
     return tuple(groups)
 
 
 def _check_groups(groups: tuple[Group, ...], found: list[Entry], actors: tuple[Actor, ...]) -> tuple[Group, ...]:
-    """Every declared group has an actor: a booklet of nobody is a mistake in the manifest."""
+    """Every declared group has an actor: a booklet of nobody is a mistake in the manifest. A group
+    without a subtitle gets the default that fits its actors."""
     used = {a.group for a in actors}
     for group, entry in zip(groups, found, strict=True):
         if group.group_id not in used:
             hint = f'give an actor group = "{group.group_id}", or remove the group'
             raise entry.error("id", f"no actor names group {group.group_id!r}", hint=hint)
-    return groups
+    return tuple(replace(g, subtitle=g.subtitle or _default_subtitle(g.group_id, actors)) for g in groups)
+
+
+def _default_subtitle(group_id: str, actors: tuple[Actor, ...]) -> str:
+    """The subtitle promises the municipality's own policy only to a group that has a municipality."""
+    own = any(a.group == group_id and a.kind == "municipality" for a in actors)
+    return DEFAULT_SUBTITLE if own else PARTIES_SUBTITLE
 
 
 def _derived_groups(dataset: Dataset, actors: tuple[Actor, ...]) -> tuple[Group, ...]:
     """A manifest without [[groups]]: one group per distinct actor group, titled like the dataset
-    (its title up to a colon), named after the group's municipality where it has one."""
+    (its title up to a colon), named after the group's municipality where it has one, else after the
+    group the actors name, else (actors that name none) like the dataset: never the word "default"."""
     title = dataset.title.split(":")[0].strip()
     groups = []
     for group_id in dict.fromkeys(a.group for a in actors):
-        municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), group_id)
-        groups.append(Group(group_id, name=municipality, title=title))
+        unnamed = title if group_id == DEFAULT_GROUP else group_id
+        municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), unnamed)
+        groups.append(Group(group_id, municipality, title, _default_subtitle(group_id, actors), dataset.election))
     return tuple(groups)
 
 
@@ -282,7 +367,7 @@ def _actors(found: list[Entry], path: Path, group_ids: set[str] | None = None) -
         if not _COLOR.fullmatch(color):
             raise entry.error("color", f"actor colour {color!r} is not #RRGGBB")
         name = entry.text("name", empty=False)
-        group = _id(entry, "group") if "group" in entry.values else "default"  # a booklet's folder name
+        group = _id(entry, "group") if "group" in entry.values else DEFAULT_GROUP  # a booklet's folder name
         if group_ids is not None and group not in group_ids:
             raise entry.error("group", f"names unknown group {group!r}", hint=f"known groups: {', '.join(sorted(group_ids))}")
         actors.append(Actor(actor_id, name, entry.text("short_name", empty=False), kind, color, group))
@@ -293,9 +378,11 @@ def _actors(found: list[Entry], path: Path, group_ids: set[str] | None = None) -
 
 def _documents(found: list[Entry], actor_ids: set[str], seeds_dir: Path) -> tuple[Document, ...]:
     documents: list[Document] = []
+    seen: set[str] = set()  # one set for all (a set per entry made 20,000 documents take two minutes)
     for entry in found:
-        document = _document(entry, actor_ids, seeds_dir, {d.document_id for d in documents})
+        document = _document(entry, actor_ids, seeds_dir, seen)
         documents.append(document)
+        seen.add(document.document_id)
     if not documents:
         raise InputError(seeds_dir / MANIFEST_NAME, "no [[documents]] entries")
     return tuple(documents)
@@ -322,7 +409,7 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
         raise entry.error("sha256", f"sha256 {pinned[:70]!r} is not 64 hexadecimal digits")
     source_file = entry.text("file", empty=False)
     file_path = _inside(seeds_dir, source_file, entry)
-    raw = file_path.read_bytes()
+    raw = read_inside(file_path, MAX_TEXT_BYTES, seeds_dir)
     digest = hashlib.sha256(raw).hexdigest()
     if pinned and pinned != digest:
         raise entry.error(
@@ -330,7 +417,7 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
             f"sha256 of {source_file} is {digest}, manifest pins {pinned}",
             hint="the text changed: check it, then update the pinned sha256",
         )
-    body = decode_text(raw, file_path, entry.text("encoding", "utf-8"))
+    body = decode_text(raw, file_path, _encoding(entry))
     if not body.strip():
         raise InputError(file_path, "the text file is empty", hint="export the document's text again")
     return Document(
@@ -342,7 +429,7 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
         period=entry.text("period", ""),
         source_file=source_file,
         layout=layout,
-        url=entry.text("url", ""),
+        url=_url(entry, "url"),
         rights=entry.text("rights"),
         sha256=digest,
         lines=split_lines(body),
@@ -352,6 +439,14 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
         ignore_lines=_prefixes(entry, "ignore_lines"),
         end_at=_prefixes(entry, "end_at"),
     )
+
+
+def _encoding(entry: Entry) -> str:
+    encoding = entry.text("encoding", "utf-8")
+    problem = encoding_problem(encoding)
+    if problem:
+        raise entry.error("encoding", problem, hint=_ENCODING_HINT)
+    return encoding
 
 
 def _inside(seeds_dir: Path, name: str, entry: Entry) -> Path:
@@ -366,8 +461,10 @@ def _inside(seeds_dir: Path, name: str, entry: Entry) -> Path:
             f"file {name!r} is outside the seeds folder {seeds_dir}",
             hint=f"put the text under {seeds_dir}/texts/ and name it relative to {seeds_dir} (no '..', absolute path or symlink out)",
         )
-    if not target.is_file():
+    if not target.exists():  # what else is not a regular file (a FIFO, a device) read_inside names
         raise entry.error("file", f"file {name!r} not found under {seeds_dir}")
+    if target.is_dir():
+        raise entry.error("file", f"file {name!r} is a folder", hint="name the text file itself")
     return target
 
 

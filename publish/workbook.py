@@ -33,7 +33,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from publish import schema
-from publish.errors import InputError
+from publish.errors import InputError, escaped
 from publish.sources import Corpus
 
 README_SHEET = "Les meg"
@@ -56,9 +56,26 @@ def sheet_title(table: schema.Table) -> str:
     return table.title[:31]
 
 
+# What a worksheet (an XML 1.0 document) cannot hold: C0 controls but tab and the line breaks, lone
+# surrogates, U+FFFE and U+FFFF. openpyxl and lxml refuse them with a traceback.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def sheet_text(text: str) -> str:
+    """Text as the workbook can hold it: every character a worksheet cannot hold written as its escape.
+
+    >>> sheet_text("Bygge\\uffff \\x1bboliger")
+    'Bygge\\\\uffff \\\\x1bboliger'
+    """
+    return _NOT_IN_XML.sub(escaped, text)
+
+
 def write_text(cell: Cell, value) -> None:
     """Store a value; text is always text, so "=HYPERLINK(...)" in a pledge never becomes a formula,
-    and never longer than a cell holds (Excel would cut it silently)."""
+    never holds a character a worksheet cannot, and is never longer than a cell holds (Excel would cut
+    it silently)."""
+    if isinstance(value, str):
+        value = sheet_text(value)
     if isinstance(value, str) and len(value) > EXCEL_CELL_CHARS:
         raise InputError(
             "workbook.xlsx",
@@ -139,6 +156,8 @@ def _fill(workbook: Workbook, corpus: Corpus, frames: dict[str, pl.DataFrame], t
 
 def _readme(sheet, styles: Styles, corpus: Corpus, frames: dict[str, pl.DataFrame], tables: dict[str, schema.Table]) -> None:
     dataset = corpus.dataset
+    # the municipality's own policy is the starting point only where a municipality is among the actors
+    baseline = " Kommunens egen politikk er utgangspunktet." if any(a.kind == "municipality" for a in corpus.actors) else ""
     lines: list[tuple[str, str]] = [
         (dataset.title, ""),
         ("", ""),
@@ -151,7 +170,7 @@ def _readme(sheet, styles: Styles, corpus: Corpus, frames: dict[str, pl.DataFram
         ("Arkfaner", ""),
         (
             COMPARISON_SHEET,
-            "Ett tema per rad, én kolonne per aktør: hva hver aktør lover om temaet. Kommunens egen politikk er utgangspunktet. "
+            f"Ett tema per rad, én kolonne per aktør: hva hver aktør lover om temaet.{baseline} "
             "Et tema med mer tekst enn en celle rommer (32 767 tegn) fortsetter på raden under, merket «(forts.)».",
         ),
     ]
@@ -257,7 +276,7 @@ def _data_sheet(sheet, styles: Styles, frame: pl.DataFrame, table: schema.Table,
                 row.append(styles.cell(sheet, value, plain[c]))
                 continue
             cell = styles.cell(sheet, value, linked[c])
-            cell.hyperlink = Hyperlink(ref="", location=f"'{sheet_title(tables[targets[c]])}'!A{target_row}", display=str(value))
+            cell.hyperlink = Hyperlink(ref="", location=f"'{sheet_title(tables[targets[c]])}'!A{target_row}", display=sheet_text(str(value)))
             row.append(cell)
         sheet.append(row)
     with warnings.catch_warnings():
@@ -280,7 +299,7 @@ def _excel_table(table: schema.Table, rows: int) -> Table:
 
 def _header_cell(sheet, styles: Styles, title: str, comment: str) -> Cell:
     cell = styles.cell(sheet, title, styles.header)
-    cell.comment = Comment(comment, "Datasettet")
+    cell.comment = Comment(sheet_text(comment), "Datasettet")
     return cell
 
 
@@ -296,10 +315,10 @@ def _properties(workbook: Workbook, corpus: Corpus) -> None:
     dataset = corpus.dataset
     stamp = datetime.fromisoformat(f"{dataset.created}T00:00:00")
     props = workbook.properties
-    props.title = dataset.title
-    props.subject = dataset.description
-    props.creator = dataset.publisher
-    props.keywords = ", ".join(dataset.keywords)
+    props.title = sheet_text(dataset.title)
+    props.subject = sheet_text(dataset.description)
+    props.creator = sheet_text(dataset.publisher)
+    props.keywords = sheet_text(", ".join(dataset.keywords))
     props.language = "nb-NO"
     props.created = stamp
     props.modified = stamp

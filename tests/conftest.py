@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from publish import outputs
 from publish.build import EMBEDDINGS, Paths, StageLog, build
 from publish.sources import Document, decode_text, split_lines
 
@@ -24,6 +25,44 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SESSION_EMBEDDINGS = Path(tempfile.mkdtemp(prefix="publish-embeddings-"))
 atexit.register(shutil.rmtree, SESSION_EMBEDDINGS, True)
 os.environ.setdefault("PUBLISH_EMBEDDINGS_FROM", os.pathsep.join([str(ROOT / "build" / ".embeddings"), str(SESSION_EMBEDDINGS)]))
+
+
+# Fixtures that build the seeds (or a group of their own): a test using one is marked `build`. A test that
+# builds by itself carries the mark in its module; `guard_unit_tests` fails an unmarked test that builds or
+# starts a Python process, so `pytest -m "not build"` stays the suite of quick unit tests.
+BUILD_FIXTURES = frozenset({"built", "two_groups", "three_six_ten", "two_groups_site"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.build)
+
+
+@pytest.fixture(autouse=True)
+def guard_unit_tests(request, monkeypatch):
+    """An unmarked test may not build the seeds or start Python: it would make the quick suite slow unseen."""
+    if request.node.get_closest_marker("build"):
+        yield
+        return
+    import subprocess
+    import sys
+
+    from publish import build as build_module
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{request.node.nodeid} builds the seeds: mark it @pytest.mark.build")
+
+    real_popen = subprocess.Popen.__init__
+
+    def popen(self, command, *args, **kwargs):
+        if (command[0] if isinstance(command, list | tuple) else str(command).split()[0]) == sys.executable:
+            raise AssertionError(f"{request.node.nodeid} starts Python: mark it @pytest.mark.build")
+        real_popen(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(build_module, "_tables", refuse)
+    monkeypatch.setattr(subprocess.Popen, "__init__", popen)
+    yield
 
 
 @dataclass
@@ -51,6 +90,23 @@ def seeds(tmp_path: Path) -> Path:
     target = tmp_path / "seeds"
     shutil.copytree(SEEDS, target)
     return target
+
+
+@pytest.fixture
+def previous(tmp_path: Path) -> tuple[Path, Path]:
+    """Outputs of an earlier build of the seeds, with one file of the user's own in build/ (notes.txt)."""
+    package, out = tmp_path / "datapackage", tmp_path / "build"
+    (package / "data").mkdir(parents=True)
+    (package / "datapackage.json").write_text("previous package\n")
+    (package / "data" / "pledges.csv").write_text("previous\n")
+    (out / "release").mkdir(parents=True)
+    (out / "site" / "kilde").mkdir(parents=True)
+    for name in ("datapackage.zip", "workbook.xlsx", "report.pdf", "release/SHA256SUMS", "site/kilde/removed-document.html"):
+        (out / name).write_text(f"previous {name}\n")
+    (out / "notes.txt").write_text("not the build's\n")
+    for folder in (package, out):  # made by an earlier build of the same dataset
+        (folder / outputs.MARKER).write_text(outputs.marker_text("baerum-lofter"))
+    return package, out
 
 
 def fixture_document(text_path: Path, layout: str, chapters: tuple[str, ...] = (), **options) -> Document:

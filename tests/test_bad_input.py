@@ -3,7 +3,9 @@ non-zero exit status, no traceback, and leaves the previous outputs exactly as t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import random
@@ -19,7 +21,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from publish.cli import main
 from tests.conftest import ROOT, SEEDS
+
+# Every case runs the CLI on a copy of the seeds: end to end, as a user meets it.
+pytestmark = pytest.mark.build
 
 MANIFEST = "sources.toml"
 AP_WEB = "texts/ap-web-arbeid.txt"
@@ -42,8 +48,13 @@ def _snapshot(*folders: Path) -> dict[str, bytes]:
 
 
 def run_build(seeds: Path, package: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "publish", "build", "--seeds", str(seeds), "--package", str(package), "--out", str(out), *extra]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    """`python -m publish build …` run in this process (the CLI's own `main`): its exit status and what it
+    printed. A traceback cannot hide here: an exception the CLI does not turn into a message fails the test."""
+    arguments = ["build", "--seeds", str(seeds), "--package", str(package), "--out", str(out), *extra]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(arguments)
+    return subprocess.CompletedProcess(arguments, code, stdout.getvalue(), stderr.getvalue())
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -223,7 +234,7 @@ def test_entries_as_inline_tables_are_found_with_their_lines(seeds):
     assert _documents(seeds) == _documents(SEEDS)
     _edit(manifest, 'color = "#6B1A2B"', 'color = "red"')
     line = _line_of(manifest, 'id = "r"')
-    _fails(run_build(seeds, seeds / "dp", seeds / "out"), rf"^error: .*sources.toml:{line}: actor 'r': actor colour 'red' is not #RRGGBB$")
+    _fails(run_build(seeds, seeds.parent / "dp", seeds.parent / "out"), rf"^error: .*sources.toml:{line}: actor 'r': actor colour 'red' is not #RRGGBB$")
 
 
 @pytest.mark.parametrize(
@@ -427,9 +438,9 @@ def test_editorial_file_encoding(seeds, previous, built, name):
     """A BOM (a spreadsheet's 'CSV UTF-8') is accepted; a cp1252 byte is named with its line."""
     path = seeds / name
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    result = run_build(seeds, seeds / "dp", seeds / "out", "--no-report")
+    result = run_build(seeds, seeds.parent / "dp", seeds.parent / "out", "--no-report")
     assert result.returncode == 0, result.stderr
-    assert (seeds / "dp" / "data" / "relations.csv").read_bytes() == (built.paths.package / "data" / "relations.csv").read_bytes()
+    assert (seeds.parent / "dp" / "data" / "relations.csv").read_bytes() == (built.paths.package / "data" / "relations.csv").read_bytes()
     text = path.read_bytes().decode("utf-8-sig")
     path.write_bytes(text.encode("cp1252"))
     line = next(n for n, row in enumerate(text.splitlines(), 1) if re.search("[æøåÆØÅ–«»]", row))

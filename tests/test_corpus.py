@@ -136,6 +136,7 @@ def test_a_hand_read_item_of_each_hard_layout():
     assert "Beholde dagens sykelønnsordning, uten innføring av karensdager" in texts["vipartiet"]
 
 
+@pytest.mark.build
 @needs_corpus
 def test_the_whole_corpus_builds_from_its_own_folder(tmp_path):
     """Seventeen documents, each one manifest entry, built alone outside the repo: tables, package

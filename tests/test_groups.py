@@ -48,6 +48,7 @@ def test_the_seeds_declare_their_group():
     assert {a.group for a in corpus.actors} == {"baerum"}
 
 
+@pytest.mark.build
 def test_an_actor_naming_an_unknown_group_is_one_message_with_its_line_and_exit_2(seeds: Path, tmp_path: Path):
     manifest = _edit(seeds, 'group = "baerum"\n\n[[actors]]\nid = "r"', 'group = "asker"\n\n[[actors]]\nid = "r"')
     line = _line(manifest, 'group = "asker"')

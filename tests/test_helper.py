@@ -41,6 +41,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.build
 def test_a_failed_warm_up_does_not_stop_the_jobs(tmp_path):
     """A missing module, or one that raises OSError at import as WeasyPrint does without Pango: the
     worker skips both, and the job that needs the module raises the error where the build reports it."""
@@ -79,6 +80,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.build
 def test_the_helper_stops_when_its_parent_is_killed(tmp_path):
     """kill -9 of the build: its helper ends at once, silently (no BrokenPipeError), instead of finishing its job."""
     script = tmp_path / "parent.py"

@@ -78,6 +78,7 @@ def _diff(*extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "publish", "diff", str(old), str(new), *extra], cwd=ROOT, capture_output=True, text=True)
 
 
+@pytest.mark.build
 def test_diff_between_two_hand_made_versions(tmp_path):
     result = _diff("--csv", str(tmp_path / "changes.csv"))
     assert result.returncode == 0, result.stderr
@@ -100,6 +101,7 @@ def test_diff_between_two_hand_made_versions(tmp_path):
     assert len(rows) == 5
 
 
+@pytest.mark.build
 def test_diff_reads_the_chapter_from_pledges_csv(tmp_path):
     """A package with pledges.topic_id needs no pledge_topics.csv; the fixtures, from before that
     column, take theirs from pledge_topics.csv: both give the same diff."""
@@ -134,6 +136,7 @@ def test_diff_of_a_package_with_itself_is_empty(built: Built):
     assert (result.returncode, result.stdout) == (0, "no changes\n")
 
 
+@pytest.mark.build
 def test_diff_of_a_folder_without_a_package(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "publish", "diff", str(tmp_path), str(tmp_path)], cwd=ROOT, capture_output=True, text=True

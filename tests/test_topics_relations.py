@@ -10,7 +10,7 @@ import pytest
 from publish.evaluate import evaluate
 from tests.conftest import ROOT, Built
 
-LABELS = ROOT / "seeds" / "labels"  # the dataset's own labels (evaluate.LABELS_FOLDER)
+LABELS = ROOT / "seeds" / "labels"  # the Bærum dataset's own hand labels
 # CAP master codebook major topics (comparativeagendas.net): 11 and 22 are not used.
 CAP_MAJOR = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 23}
 

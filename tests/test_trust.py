@@ -114,6 +114,7 @@ def test_the_booklet_marks_only_printed_relations_and_the_site_the_rest(built: B
     assert ("marker-unprinted" in site) == bool(relations.filter(~pl.col("printed")).height)
 
 
+@pytest.mark.build
 def test_a_dataset_without_labels_is_not_measured(seeds: Path, tmp_path: Path):
     """Evaluation belongs to its dataset: seeds without a labels/ folder get no figure, whatever labels
     lie elsewhere in the checkout, and the booklet says "ikke målt"."""

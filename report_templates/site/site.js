@@ -1,6 +1,6 @@
 // Filters that work from file:// without a server. The state also comes from the address, so a
 // filtered view can be shared: a topic page takes ?aktor=ap&aktor=r&sok=ord, the search page
-// ?sok=ord&aktor=ap&gruppe=baerum&tema=skole.
+// ?sok=ord&aktor=a&gruppe=g&tema=skole (actor, group and topic ids).
 (function () {
   const params = new URLSearchParams(window.location.search);
 
