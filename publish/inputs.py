@@ -12,6 +12,10 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from publish.errors import InputError
 from publish.files import MAX_EDITOR_BYTES, read_inside
@@ -19,6 +23,7 @@ from publish.files import MAX_EDITOR_BYTES, read_inside
 # Control characters are never wanted in a text an editor types: C0 (tab and newlines aside), DEL, C1.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MISSING = object()
+M = TypeVar("M", bound=BaseModel)
 
 
 def control_character(text: str, allowed: str = "") -> str | None:
@@ -315,6 +320,32 @@ class Entry:
         if value not in allowed:
             raise self.error(key, f"{key} {value!r} is not one of {', '.join(allowed)}", hint=hint)
         return value
+
+    def model(self, fields: type[M]) -> M:
+        """The table validated by its pydantic model (publish/manifest.py); the first error, unknown keys
+        first as an editor reads them, becomes one message with the key's line."""
+        try:
+            return fields.model_validate(self.values)
+        except ValidationError as err:
+            problems = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
+            raise self._problem(problems[0], tuple(fields.model_fields)) from None
+
+    def _problem(self, problem: ErrorDetails, keys: tuple[str, ...]) -> InputError:
+        """One pydantic error in the words the field-by-field checks used (tests/test_bad_input.py lists them)."""
+        key, kind, value = str(problem["loc"][0]), problem["type"], problem.get("input")
+        if kind == "missing":
+            return self.error(None, f"lacks {key}")
+        if kind == "extra_forbidden":
+            return self.error(key, f"unknown key {key!r}", hint=f"known keys: {', '.join(keys)}")
+        if kind == "list_type":
+            return self._wrong(key, "a list of strings", value, hint=f'write {key} = ["…", "…"]')
+        if kind == "string_type" and len(problem["loc"]) > 1 and isinstance(problem["loc"][1], int):
+            return self.error(key, f"{key} must be a list of strings; item {problem['loc'][1] + 1} is {_kind(value)}")
+        if kind in ("string_type", "date_type", "union_tag_invalid") or problem["loc"][1:] in (("str",), ("date",)):
+            return self._wrong(key, "a string", value)
+        if kind == "control_character":
+            return self.error(key, f"{key} {problem['msg']}", hint="remove it (write \\n for a line break)")
+        return self.error(key, f"{key} {problem['msg']}")
 
     def only(self, keys: tuple[str, ...]) -> None:
         """An unknown key (a typo such as `layuot`) is an error, not silently ignored."""

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from publish.errors import InputError
 from publish.files import MAX_TEXT_BYTES, read_inside
 from publish.inputs import Entry, entries, read_text, read_toml, table
+from publish.manifest import ActorFields, DatasetFields, DocumentFields, GroupFields
 from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LINE_NUMBER_POSITIONS, MANIFEST_LAYOUTS
 from publish.text import CONTROL_CHARACTERS
 
@@ -36,24 +37,10 @@ _TEXT_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 _TEXT_ENCODING = re.compile(r"utf-8(-sig)?|utf-(16|32)(-[lb]e)?|ascii|cp\d+|iso8859-\d+|mac-[a-z]+|koi8-[a-z]")
 _ENCODING_HINT = "name the text's real encoding: utf-8, utf-16 or a code page such as cp1252 or iso-8859-15"
 _SURROGATE = re.compile("[\ud800-\udfff]")
-DATASET_KEYS = (
-    "name",
-    "title",
-    "description",
-    "version",
-    "created",
-    "license",
-    "license_title",
-    "license_path",
-    "publisher",
-    "keywords",
-    "homepage",
-    "spatial",
-    "election",
-)
-ACTOR_KEYS = ("id", "name", "short_name", "kind", "color", "group")
+DATASET_KEYS = tuple(DatasetFields.model_fields)
+ACTOR_KEYS = tuple(ActorFields.model_fields)
 DEFAULT_GROUP = "default"  # the group of actors that name none
-GROUP_KEYS = ("id", "name", "title", "subtitle", "election")
+GROUP_KEYS = tuple(GroupFields.model_fields)
 # The elections a group's programmes are written for; the booklet's cover names it ("Kommunevalg · Asker")
 # only when the manifest says which, so no group is called municipal by default.
 ELECTIONS = ("kommunevalg", "fylkestingsvalg", "stortingsvalg", "sametingsvalg")
@@ -61,10 +48,7 @@ ELECTIONS = ("kommunevalg", "fylkestingsvalg", "stortingsvalg", "sametingsvalg")
 # second half only for a group with a municipality among its actors.
 DEFAULT_SUBTITLE = "Hva partiene lover, tema for tema – og hva kommunens egen politikk allerede sier"
 PARTIES_SUBTITLE = "Hva partiene lover, tema for tema"
-DOCUMENT_KEYS = (
-    "id", "file", "actor", "title", "short_title", "kind", "period", "layout", "url", "rights", "sha256", "encoding",
-    "chapters", "bullets", "line_numbers", "ignore_lines", "end_at",
-)  # fmt: skip
+DOCUMENT_KEYS = tuple(DocumentFields.model_fields)
 
 
 @dataclass(frozen=True)
@@ -239,10 +223,9 @@ def _id(entry: Entry, key: str = "id") -> str:
     return value
 
 
-def _url(entry: Entry, key: str, *, empty: bool = True) -> str:
+def _url(entry: Entry, key: str, value: str, *, empty: bool = True) -> str:
     """A web address the package, the DCAT record and the booklet link to: http(s) with a host, or empty
     where allowed. Anything else (`javascript:`, `file:`, a bare name) would be published as a link."""
-    value = entry.text(key, "") if empty else entry.text(key)
     if value == "" and empty:
         return value
     if not _is_web_address(value):
@@ -260,16 +243,12 @@ def _is_web_address(value: str) -> bool:
 
 
 def _dataset(entry: Entry) -> Dataset:
-    entry.only(DATASET_KEYS)
+    fields = entry.model(DatasetFields)
     name = _id(entry, "name")
-    version = entry.text("version")
+    version = fields.version
     if not re.fullmatch(r"\d+\.\d+\.\d+", version):
         raise entry.error("version", f"version {version!r} is not SemVer (MAJOR.MINOR.PATCH)")
-    created = entry.values.get("created")
-    if isinstance(created, datetime.date) and not isinstance(created, datetime.datetime):
-        created = created.isoformat()  # a TOML date (created = 2026-11-25) is a date too
-    else:
-        created = entry.text("created")
+    created = fields.created if isinstance(fields.created, str) else fields.created.isoformat()  # a TOML date is a date too
     try:
         datetime.date.fromisoformat(created)
         valid = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", created))
@@ -279,25 +258,29 @@ def _dataset(entry: Entry) -> Dataset:
         raise entry.error("created", f"created {created!r} is not a date YYYY-MM-DD")
     return Dataset(
         name=name,
-        title=entry.text("title", empty=False),
-        description=entry.text("description"),
+        title=fields.title,
+        description=fields.description,
         version=version,
         created=created,
-        license=entry.text("license"),
-        license_title=entry.text("license_title"),
-        license_path=_url(entry, "license_path", empty=False),
-        publisher=entry.text("publisher"),
-        keywords=entry.texts("keywords"),
-        homepage=_url(entry, "homepage"),
-        spatial=entry.texts("spatial"),
-        election=_election(entry, ""),
+        license=fields.license,
+        license_title=fields.license_title,
+        license_path=_url(entry, "license_path", fields.license_path, empty=False),
+        publisher=fields.publisher,
+        keywords=tuple(fields.keywords),
+        homepage=_url(entry, "homepage", fields.homepage),
+        spatial=tuple(fields.spatial),
+        election=_election(entry, fields.election, ""),
     )
 
 
-def _election(entry: Entry, default: str) -> str:
+def _election(entry: Entry, value: str | None, default: str) -> str:
     """The election a group's programmes are for: named on the cover. Absent, the default (the dataset's)."""
-    hint = "leave it out when the programmes are for no one election"
-    return entry.choice("election", ELECTIONS, default, hint=hint) if "election" in entry.values else default
+    if value is None:
+        return default
+    if value not in ELECTIONS:
+        hint = "leave it out when the programmes are for no one election"
+        raise entry.error("election", f"election {value!r} is not one of {', '.join(ELECTIONS)}", hint=hint)
+    return value
 
 
 def _groups(found: list[Entry], election: str = "") -> tuple[Group, ...]:
@@ -306,16 +289,16 @@ def _groups(found: list[Entry], election: str = "") -> tuple[Group, ...]:
     for entry in found:
         group_id = _id(entry)
         entry.what = f"group {group_id!r}"
-        entry.only(GROUP_KEYS)
+        fields = entry.model(GroupFields)
         if any(g.group_id == group_id for g in groups):
             raise entry.error("id", f"duplicate group id {group_id!r}")
         groups.append(
             Group(
                 group_id,
-                name=entry.text("name", empty=False),
-                title=entry.text("title", empty=False),
-                subtitle=entry.text("subtitle", empty=False) if "subtitle" in entry.values else "",  # "": _default_subtitle
-                election=_election(entry, election),
+                name=fields.name,
+                title=fields.title,
+                subtitle=fields.subtitle or "",  # "": _default_subtitle
+                election=_election(entry, fields.election, election),
             )
         )
     return tuple(groups)
@@ -357,20 +340,17 @@ def _actors(found: list[Entry], path: Path, group_ids: set[str] | None = None) -
     for entry in found:
         actor_id = _id(entry)
         entry.what = f"actor {actor_id!r}"
-        entry.only(ACTOR_KEYS)
+        fields = entry.model(ActorFields)
         if any(a.actor_id == actor_id for a in actors):
             raise entry.error("id", f"duplicate actor id {actor_id!r}")
-        kind = entry.text("kind")
-        if kind not in ACTOR_KINDS:
-            raise entry.error("kind", f"actor kind {kind!r} is not one of {', '.join(ACTOR_KINDS)}")
-        color = entry.text("color")
-        if not _COLOR.fullmatch(color):
-            raise entry.error("color", f"actor colour {color!r} is not #RRGGBB")
-        name = entry.text("name", empty=False)
-        group = _id(entry, "group") if "group" in entry.values else DEFAULT_GROUP  # a booklet's folder name
+        if fields.kind not in ACTOR_KINDS:
+            raise entry.error("kind", f"actor kind {fields.kind!r} is not one of {', '.join(ACTOR_KINDS)}")
+        if not _COLOR.fullmatch(fields.color):
+            raise entry.error("color", f"actor colour {fields.color!r} is not #RRGGBB")
+        group = DEFAULT_GROUP if fields.group is None else _id(entry, "group")  # a booklet's folder name
         if group_ids is not None and group not in group_ids:
             raise entry.error("group", f"names unknown group {group!r}", hint=f"known groups: {', '.join(sorted(group_ids))}")
-        actors.append(Actor(actor_id, name, entry.text("short_name", empty=False), kind, color, group))
+        actors.append(Actor(actor_id, fields.name, fields.short_name, fields.kind, fields.color, group))
     if not actors:
         raise InputError(path, "no [[actors]] entries")
     return tuple(actors)
@@ -391,23 +371,23 @@ def _documents(found: list[Entry], actor_ids: set[str], seeds_dir: Path) -> tupl
 def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]) -> Document:
     doc_id = _id(entry)
     entry.what = f"document {doc_id!r}"
-    entry.only(DOCUMENT_KEYS)
+    fields = entry.model(DocumentFields)
     if doc_id in seen:
         raise entry.error("id", f"duplicate document id {doc_id!r}")
-    actor = entry.text("actor")
+    actor = fields.actor
     if actor not in actor_ids:
         raise entry.error("actor", f"names unknown actor {actor!r}", hint=f"known actors: {', '.join(sorted(actor_ids))}")
-    kind = entry.text("kind")
+    kind = fields.kind
     if kind not in DOCUMENT_KINDS:
         raise entry.error("kind", f"document kind {kind!r} is not one of {', '.join(DOCUMENT_KINDS)}")
-    layout = entry.text("layout", "auto")
+    layout = fields.layout
     if layout not in MANIFEST_LAYOUTS:
         raise entry.error("layout", f"unknown layout profile {layout!r}", hint=f"known profiles: {', '.join(MANIFEST_LAYOUTS)}")
-    title = entry.text("title", empty=False)
-    pinned = entry.text("sha256", "").lower()
+    title = fields.title
+    pinned = fields.sha256.lower()
     if pinned and not _SHA256.fullmatch(pinned):
         raise entry.error("sha256", f"sha256 {pinned[:70]!r} is not 64 hexadecimal digits")
-    source_file = entry.text("file", empty=False)
+    source_file = fields.file
     file_path = _inside(seeds_dir, source_file, entry)
     raw = read_inside(file_path, MAX_TEXT_BYTES, seeds_dir)
     digest = hashlib.sha256(raw).hexdigest()
@@ -417,32 +397,31 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
             f"sha256 of {source_file} is {digest}, manifest pins {pinned}",
             hint="the text changed: check it, then update the pinned sha256",
         )
-    body = decode_text(raw, file_path, _encoding(entry))
+    body = decode_text(raw, file_path, _encoding(entry, fields.encoding))
     if not body.strip():
         raise InputError(file_path, "the text file is empty", hint="export the document's text again")
     return Document(
         document_id=doc_id,
         actor_id=actor,
         title=title,
-        short_title=entry.text("short_title", title, empty=False),
+        short_title=fields.short_title or title,
         kind=kind,
-        period=entry.text("period", ""),
+        period=fields.period,
         source_file=source_file,
         layout=layout,
-        url=_url(entry, "url"),
-        rights=entry.text("rights"),
+        url=_url(entry, "url", fields.url),
+        rights=fields.rights,
         sha256=digest,
         lines=split_lines(body),
-        chapters=entry.texts("chapters"),
-        bullets=_bullets(entry),
-        line_numbers=entry.choice("line_numbers", LINE_NUMBER_POSITIONS, "") if "line_numbers" in entry.values else "",
-        ignore_lines=_prefixes(entry, "ignore_lines"),
-        end_at=_prefixes(entry, "end_at"),
+        chapters=tuple(fields.chapters),
+        bullets=_bullets(entry, fields.bullets),
+        line_numbers=_line_numbers(entry, fields.line_numbers),
+        ignore_lines=_prefixes(entry, "ignore_lines", fields.ignore_lines),
+        end_at=_prefixes(entry, "end_at", fields.end_at),
     )
 
 
-def _encoding(entry: Entry) -> str:
-    encoding = entry.text("encoding", "utf-8")
+def _encoding(entry: Entry, encoding: str) -> str:
     problem = encoding_problem(encoding)
     if problem:
         raise entry.error("encoding", problem, hint=_ENCODING_HINT)
@@ -468,8 +447,7 @@ def _inside(seeds_dir: Path, name: str, entry: Entry) -> Path:
     return target
 
 
-def _bullets(entry: Entry) -> tuple[str, ...]:
-    bullets = entry.texts("bullets")
+def _bullets(entry: Entry, bullets: list[str]) -> tuple[str, ...]:
     for number, glyph in enumerate(bullets, 1):
         if not 1 <= len(glyph) <= 3 or any(c.isalnum() or c.isspace() for c in glyph):
             raise entry.error(
@@ -477,11 +455,17 @@ def _bullets(entry: Entry) -> tuple[str, ...]:
                 f"bullets item {number} {glyph!r} must be 1–3 characters, none a letter, digit or space",
                 hint='e.g. bullets = ["►", "✓"]',
             )
-    return bullets
+    return tuple(bullets)
 
 
-def _prefixes(entry: Entry, key: str) -> tuple[str, ...]:
-    prefixes = entry.texts(key)
+def _line_numbers(entry: Entry, value: str | None) -> str:
+    """Where printed line numbers stand, when the manifest says; "" = detect."""
+    if value is not None and value not in LINE_NUMBER_POSITIONS:
+        raise entry.error("line_numbers", f"line_numbers {value!r} is not one of {', '.join(LINE_NUMBER_POSITIONS)}")
+    return value or ""
+
+
+def _prefixes(entry: Entry, key: str, prefixes: list[str]) -> tuple[str, ...]:
     for number, prefix in enumerate(prefixes, 1):
         if not prefix.strip():
             raise entry.error(key, f"{key} item {number} is empty (it would match every line)")
