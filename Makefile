@@ -45,9 +45,11 @@ lock:
 	  | $(LOCK_TOOL)/bin/uv pip compile --quiet --universal --generate-hashes --extra test \
 	    --custom-compile-command 'make lock' $(LOCK_OPTIONS) --output-file $(LOCK) pyproject.toml -
 
-# One build writes every output (grouped target: make runs it once for all of them).
+# One build writes every output (grouped target: make runs it once for all of them); then the column
+# tables of docs/datasett.md are written from publish/schema.py, as the package's README is.
 $(OUTPUTS) &: $(INSTALLED) $(INPUTS) | system
 	$(PY) -m publish build
+	$(PY) -m publish.docs
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check publish tests bench
@@ -85,6 +87,8 @@ test: $(INSTALLED) lint system test-tools
 bench: $(INSTALLED) system
 	$(PY) -m bench.run
 	$(PY) -m bench.groups
+	$(PY) -m bench.scaling
+	$(PY) -m bench.longword
 
 clean:
 	rm -rf build $(VENV) $(LOCK_TOOL)

@@ -1,7 +1,8 @@
 """`python -m bench.longword [WORDS]`: the booklet's layout with pledges holding one 3,900-character word.
 
-The seeds' data are built once (no booklet); then WORDS pledges (default 1) get a word of 3,900 random
-letters (legal: a line holds 4,000 characters), and WeasyPrint lays out the A4 booklet three ways:
+The seeds get WORDS new bullets (default 1) on Ap's web page on work, each holding a word of 3,900
+random letters (legal: a line holds 4,000 characters), as the probe's case I9 had it; the data are
+built (no booklet), and WeasyPrint lays out the A4 booklet three ways:
 the seeds as they are, the long words as the booklet now prints them (broken by
 publish.booklet.breakable every LONGEST_WORD characters), and unbroken, as before (stopped after
 BENCH_LONGWORD_LIMIT seconds, default 300). Prints the seconds of each; bench/README.md shows them.
@@ -13,13 +14,12 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import polars as pl
 
 from publish import booklet, render
 from publish.build import Paths, StageLog, build
@@ -29,20 +29,27 @@ ROOT = Path(__file__).resolve().parent.parent
 LIMIT = float(os.environ.get("BENCH_LONGWORD_LIMIT", "300"))
 
 
+FIRST_BULLET = " • Tilby kommunalt ansatte trygge jobber og konkurransedyktig lønn.\n"
+
+
 def booklet_html(words: int, broken: bool) -> str:
-    """The seeds' A4 booklet HTML with `words` pledges lengthened by a 3,900-character word."""
+    """The seeds' A4 booklet HTML with `words` new bullets on Ap's web page on work, each "Innføre <a word
+    of 3,900 letters> for alle." (printed side by side with Rødt's pledges, in a table)."""
+    rng = random.Random(9)
+    bullets = [" • Innføre " + "".join(rng.choice("abcdefghijklmnoprstuvyæøå") for _ in range(3_900)) + " for alle.\n" for _ in range(words)]
     with tempfile.TemporaryDirectory() as folder:
-        paths = Paths(seeds=ROOT / "seeds", package=Path(folder) / "datapackage", out=Path(folder) / "build", report=False)
+        seeds = Path(folder) / "seeds"
+        shutil.copytree(ROOT / "seeds", seeds)
+        text = seeds / "texts" / "ap-web-arbeid.txt"
+        text.write_text(text.read_text(encoding="utf-8").replace(FIRST_BULLET, FIRST_BULLET + "".join(bullets), 1), encoding="utf-8")
+        manifest = (seeds / "sources.toml").read_text(encoding="utf-8")
+        entry = manifest.index('file = "texts/ap-web-arbeid.txt"')
+        pin = manifest.index("sha256 = ", entry)  # the text is changed on purpose: its pinned checksum goes
+        (seeds / "sources.toml").write_text(manifest[:pin] + manifest[manifest.index("\n", pin) + 1 :], encoding="utf-8")
+        paths = Paths(seeds=seeds, package=Path(folder) / "datapackage", out=Path(folder) / "build", report=False)
         frames = build(paths, StageLog(echo=lambda line: None))
         evaluation = json.loads((paths.out / "evaluation.json").read_text(encoding="utf-8"))
-    rng = random.Random(9)
-    long_words = ["".join(rng.choice("abcdefghijklmnoprstuvyæøå") for _ in range(3_900)) for _ in range(words)]
-    pledges = frames["pledges"].with_row_index("row")
-    chosen = dict(zip(pledges.filter(pl.col("kind") == "pledge")["row"].to_list()[::97][:words], long_words, strict=False))
-    frames["pledges"] = pledges.with_columns(
-        pl.struct("row", "text").map_elements(lambda r: f"{r['text']} {chosen[r['row']]}" if r["row"] in chosen else r["text"], return_dtype=pl.String)
-    ).drop("row")
-    corpus = load_corpus(ROOT / "seeds")
+        corpus = load_corpus(seeds)
     if not broken:
         booklet._LONG_WORD = re.compile(r"\S{100000,}")  # as before: no word is ever broken
     return booklet.render_html(booklet.BookletModel(corpus, frames, evaluation, "a4", corpus.groups[0]))

@@ -11,6 +11,8 @@ The cases (issue #24, with the probe's figures before the fixes):
   (D03: 20,000 against 20,000 took 368 s);
 - dedup: N bullets of one actor alike but for a number ("Bygge 17 nye omsorgsboliger …", R01: 20,000
   took 32 s);
+- vocabulary: N distinct bullets of one template whose five slots take words from a small vocabulary
+  (alike, never merged: the duplicate index's hardest case);
 - headings: a text of N headings, each over a short paragraph (R03: 40,000 took 28 s to extract);
 - big text: the seeds' texts repeated to N MB, read and extracted (T06: 50 MB took 330 s, 227 in extraction);
 - long item: one item wrapped over N lines, its text joined (20,000 lines took 45 s, 40,000 162 s).
@@ -22,6 +24,7 @@ import cProfile
 import json
 import os
 import pstats
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -106,6 +109,19 @@ def _letters(number: int) -> str:
             return word
 
 
+def vocabulary_case(n: int) -> Callable[[], object]:
+    """N distinct bullets of one template, each slot filled from a small vocabulary: alike, never merged."""
+    adjectives = "nye flere bedre større moderne trygge grønne rimelige gode varige".split()
+    nouns = "boliger skoler barnehager veier parker haller sykehjem bibliotek kontorer butikker".split()
+    groups = "eldre unge barn familier studenter innbyggere ansatte pasienter elever pendlere".split()
+    places = "sentrum nord sør øst vest fjorden marka byen bygda dalen".split()
+    when = "raskt snart straks nå tidlig".split()
+    combos = [(w, a, b, g, p) for w in when for a in adjectives for b in nouns for g in groups for p in places]
+    random.Random(2).shuffle(combos)
+    lines = ["Bench Arbeiderparti vil:", ""] + [f"• Bygge {a} {b} for {g} i {p} {w}." for w, a, b, g, p in combos[:n]]
+    return _tables(_document("\n".join(lines) + "\n"))
+
+
 def headings_case(n: int) -> Callable[[], object]:
     parts = []
     for i in range(n):
@@ -132,6 +148,7 @@ def long_item_case(n: int) -> Callable[[], object]:
 CASES: dict[str, tuple[Callable[[int], Callable[[], object]], int, str]] = {
     "diff": (diff_case, 5_000, "removed and added pledges each"),
     "dedup": (dedup_case, 5_000, "bullets"),
+    "vocabulary": (vocabulary_case, 5_000, "bullets"),
     "headings": (headings_case, 10_000, "headings"),
     "big-text": (big_text_case, 5, "MB of text"),
     "long-item": (long_item_case, 20_000, "lines of one item"),

@@ -17,7 +17,7 @@ import polars as pl
 
 from publish.classify import CAP_MAJOR_TOPICS
 from publish.nynorsk import nynorsk_documents
-from publish.sources import Corpus, Group
+from publish.sources import Booklet, Corpus, Group
 from publish.templating import TEMPLATES
 
 PAPER = {"a4": "A4", "a5": "A5"}
@@ -95,6 +95,7 @@ class Item:
     markers: list[Marker] = field(default_factory=list)
     children: list[Item] = field(default_factory=list)
     source: str = ""  # the short title of the document it is quoted from, which its own chapter references mean
+    lines: str = ""  # its citation without the document's name, for a list that names its document once
     lang: str = ""  # "nn" for a Nynorsk document's words (the page's language is Bokmål), else ""
 
     @property
@@ -122,6 +123,13 @@ class Column:
     @property
     def count(self) -> int:
         return sum(1 + len(item.children) for item in self.items)
+
+    @property
+    def source(self) -> str:
+        """The one document every item of the list is quoted from, if there is one: a stacked list names it in
+        its head, once, instead of on every pledge."""
+        sources = {i.source for item in self.items for i in (item, *item.children)}
+        return sources.pop() if len(sources) == 1 else ""
 
     @property
     def side_items(self) -> list[Item]:
@@ -231,21 +239,65 @@ def shorten(text: str, limit: int) -> str:
 
 
 def actor_codes(actors: pl.DataFrame) -> dict[str, str]:
-    """A short code per actor for pledge labels: the first letter of its short name, else the short name,
-    made unique; a code ending in a digit gets a dash, so "P2" + 1 never reads as "P" + 21.
+    """A short code per actor for pledge labels, unique in the group and the same whatever the actors' order:
+    the first letter of its short name where no other actor's starts with it; among those that share it,
+    an actor whose short name is that letter keeps it and the others take the shortest beginning of their
+    short name that no other code has. A code ending in a digit gets a dash, so "P2" + 1 never reads as "P" + 21.
 
     >>> actor_codes(pl.DataFrame({"actor_id": ["a", "b", "c", "d"], "short_name": ["Ap", "Rødt", "P1", "P2"]}))
-    {'a': 'A', 'b': 'R', 'c': 'P', 'd': 'P2-'}
+    {'a': 'A', 'b': 'R', 'c': 'P1-', 'd': 'P2-'}
+    >>> actor_codes(pl.DataFrame({"actor_id": list("abcdef"), "short_name": ["KrF", "K", "SV", "Sp", "Sentrum", "V"]}))
+    {'a': 'Kr', 'b': 'K', 'c': 'SV', 'd': 'Sp', 'e': 'Se', 'f': 'V'}
     """
+    names = {row["actor_id"]: row["short_name"].replace(" ", "") for row in actors.iter_rows(named=True)}
+    initial = {actor: name[0].upper() for actor, name in names.items()}
     codes: dict[str, str] = {}
-    for actor in actors.iter_rows(named=True):
-        code = actor["short_name"][0].upper()
-        if code in codes.values():
-            code = actor["short_name"] + ("-" if actor["short_name"][-1].isdigit() else "")
-        while code in codes.values():
+    for actor, name in names.items():
+        rivals = [other for other in names if other != actor and initial[other] == initial[actor]]
+        if not rivals or name.upper() == initial[actor]:
+            codes[actor] = initial[actor]
+            continue
+        taken = {initial[other] for other in rivals if names[other].upper() == initial[other]}
+        for length in range(2, len(name) + 1):
+            code = initial[actor] + name[1:length]
+            clashes = taken | {names[other][:length].upper() for other in rivals}
+            if code.upper() not in clashes:
+                break
+        codes[actor] = code
+    seen: set[str] = set()
+    for actor, code in codes.items():  # identical short names: told apart by their order
+        while code in seen:
             code += "'"
-        codes[actor["actor_id"]] = code
+        seen.add(code)
+        codes[actor] = code + ("-" if code[-1].isdigit() else "")
     return codes
+
+
+# Border patterns that tell the parties' colour bars apart where their colours print as the same grey (14 of a
+# 15-party group's colours lie within 20-42 % luminance): with the actor's letter beside each bar, a pattern
+# and a letter survive any printer. report.css draws `mark-N` as the Nth pattern.
+MARKS = 4
+
+
+def actor_marks(actors: pl.DataFrame) -> dict[str, str]:
+    """A pattern class per actor for its colour bars: parties in turn solid, dashed, dotted, double; the
+    municipality solid (its own column and grey frame set it apart).
+
+    >>> actor_marks(pl.DataFrame({"actor_id": ["a", "b", "k"], "kind": ["party", "party", "municipality"]}))
+    {'a': 'mark-0', 'b': 'mark-1', 'k': 'mark-0'}
+    """
+    parties = [a for a, kind in actors.select("actor_id", "kind").iter_rows() if kind == "party"]
+    return {a: f"mark-{parties.index(a) % MARKS if a in parties else 0}" for a in actors["actor_id"]}
+
+
+def head_name(short_name: str, code: str) -> str:
+    """An actor's short name beside its code in a column head, or nothing when the code says it already
+    ("SV" beside "SV" read "SV SV").
+
+    >>> head_name("SV", "SV"), head_name("V", "V"), head_name("KrF", "Kr")
+    ('', '', 'KrF')
+    """
+    return "" if short_name.replace(" ", "").upper() == code.rstrip("-'").upper() else short_name
 
 
 def citation(row: dict, documents: dict[str, dict]) -> str:
@@ -257,8 +309,16 @@ def citation(row: dict, documents: dict[str, dict]) -> str:
     >>> citation({"document_id": "d", "line_start": 9, "line_end": 9, "printed_line_start": None, "printed_line_end": None}, docs)
     'Ap-program tl. 9'
     """
-    word, lines = cited_lines(row)
-    return f"{documents[row['document_id']]['short_title']} {word} {lines}"
+    return f"{documents[row['document_id']]['short_title']} {line_reference(row)}"
+
+
+def line_reference(row: dict) -> str:
+    """The lines of a citation without the document's name, for a list that names its document once.
+
+    >>> line_reference({"line_start": 9, "line_end": 12, "printed_line_start": None, "printed_line_end": None})
+    'tl. 9–12'
+    """
+    return " ".join(cited_lines(row))
 
 
 def cited_lines(row: dict) -> tuple[str, str]:
@@ -270,9 +330,11 @@ def cited_lines(row: dict) -> tuple[str, str]:
     return word, str(start) if start == end else f"{start}–{end}"
 
 
-def group_frames(frames: dict[str, pl.DataFrame], group_id: str) -> dict[str, pl.DataFrame]:
-    """The tables cut to one comparison group: its actors, their documents, pledges and relations."""
+def group_frames(frames: dict[str, pl.DataFrame], group_id: str, actor_ids: tuple[str, ...] = ()) -> dict[str, pl.DataFrame]:
+    """The tables cut to one comparison group (or some of its actors): its actors, their documents, pledges and relations."""
     actors = frames["actors"].filter(pl.col("comparison_group") == group_id)
+    if actor_ids:
+        actors = actors.filter(pl.col("actor_id").is_in(list(actor_ids)))
     documents = frames["documents"].filter(pl.col("actor_id").is_in(actors["actor_id"].implode()))
     pledges = frames["pledges"].filter(pl.col("actor_id").is_in(actors["actor_id"].implode()))
     ids = pledges["pledge_id"].implode()
@@ -291,9 +353,12 @@ def group_frames(frames: dict[str, pl.DataFrame], group_id: str) -> dict[str, pl
 class BookletModel:
     """Everything the templates print, arranged by chapter; built once from the tables.
 
-    With a group, only that group's actors, pledges and relations (its booklet); without, every actor.
-    The booklet marks only the relations in print (relations.printed: editorial, or automatic of a tier
-    measured right); the site (`printed_only=False`) shows the others too, with their probability.
+    With a group, only that group's actors, pledges and relations (its booklet); without, every actor. With
+    `topics` (a committee's booklet), only those chapters, in that order; their pledges keep the labels they
+    have in the group's whole booklet, and a cross-reference to a pledge outside them is left out. With
+    `actors`, only those of the group. The booklet marks only the relations in print (relations.printed:
+    editorial, or automatic of a tier measured right); the site (`printed_only=False`) shows the others
+    too, with their probability.
     """
 
     def __init__(
@@ -303,12 +368,15 @@ class BookletModel:
         evaluation: dict,
         paper: str,
         group: Group | None = None,
+        topics: tuple[str, ...] = (),
+        actors: tuple[str, ...] = (),
         printed_only: bool = True,
     ):
         self.corpus = corpus
         self.dataset = corpus.dataset
         self.group = group or Group("", corpus.dataset.title.split(":")[0].strip(), corpus.dataset.title.split(":")[0].strip())
-        self.frames = group_frames(frames, group.group_id) if group else frames
+        self.frames = group_frames(frames, group.group_id, actors) if group else frames
+        self.topics = topics
         relations = self.frames["relations"]
         self.marks = {  # the method page's counts: what the booklet marks, and what it leaves to the data
             "editorial": relations.filter(pl.col("printed") & (pl.col("method") == "editorial")).height,
@@ -325,11 +393,20 @@ class BookletModel:
             pl.col("kind") == "municipality", pl.col("actor_id").replace_strict(manifest_order, default=len(manifest_order))
         )
         self.codes = actor_codes(self.actors)
+        self.head_codes = {actor: code.rstrip("-") for actor, code in self.codes.items()}  # the dash is for labels: "P2-1"
+        self.heads = {a["actor_id"]: head_name(a["short_name"], self.codes[a["actor_id"]]) for a in self.actors.iter_rows(named=True)}
+        self.marks = actor_marks(self.actors)
         self.documents = {d["document_id"]: d for d in self.frames["documents"].iter_rows(named=True)}
         self.actor_of = dict(self.frames["pledges"].select("pledge_id", "actor_id").iter_rows())
         self.items: dict[str, Item] = {}
         self.chapters = self._chapters()
         self.agreement = self._agreement()
+
+    @classmethod
+    def of_booklet(cls, corpus: Corpus, frames: dict[str, pl.DataFrame], evaluation: dict, paper: str, booklet: Booklet) -> BookletModel:
+        """The model of one booklet the build prints: its group's, under the booklet's title, with its chapters and actors."""
+        group = next(g for g in corpus.groups if g.group_id == booklet.group)
+        return cls(corpus, frames, evaluation, paper, dataclasses.replace(group, title=booklet.title), booklet.topics, booklet.actors)
 
     def on_paper(self, paper: str) -> BookletModel:
         """The same chapters laid out for other paper (the tables are not read again)."""
@@ -385,6 +462,15 @@ class BookletModel:
         return ("program " if programmes and periods else "") + " og ".join(periods)
 
     @property
+    def parties_by_period(self) -> list[tuple[str, list[str]]]:
+        """Each period with the short names of the parties that speak for it, in the parties' order: a cover of
+        fifteen parties says which period each is for in a line or two."""
+        grouped: dict[str, list[str]] = {}
+        for party in self.parties:
+            grouped.setdefault(self.period_of(party["actor_id"]), []).append(party["short_name"])
+        return list(grouped.items())
+
+    @property
     def periods_differ(self) -> bool:
         """True when the parties' programmes are for different periods: the booklet says so plainly."""
         return len({self.period_of(a["actor_id"]) for a in self.parties} - {""}) > 1
@@ -436,6 +522,20 @@ class BookletModel:
         columns = chapter.all_columns
         return sum(c.count for c in columns if c.actor["actor_id"] == actor_id)
 
+    def share(self, chapter: Chapter, actor_id: str) -> str:
+        """An actor's pledges in a chapter as a share of all its pledges (in every chapter, also in a committee's
+        booklet): how much weight it gives the topic, whatever the length of its programme.
+
+        >>> BookletModel.share(type("M", (), {"count": lambda self, c, a: 3, "totals": {"ap": 40}})(), None, "ap")
+        '8\xa0%'
+        """
+        total = self.totals.get(actor_id, 0)
+        n = self.count(chapter, actor_id)
+        if not n or not total:
+            return ""
+        share = 100 * n / total
+        return "<1\xa0%" if share < 1 else f"{share:.0f}\xa0%"
+
     @functools.cached_property
     def max_count(self) -> int:
         return max((self.count(c, a["actor_id"]) for c in self.chapters for a in self.actors.iter_rows(named=True)), default=1)
@@ -450,9 +550,11 @@ class BookletModel:
         return len(self.parties) > SIDE_BY_SIDE_MAX
 
     def _agreement(self) -> dict[tuple[str, str], dict[str, int]]:
-        """(actor, actor) -> relation -> count over the whole booklet, both orders of each pair (computed once)."""
+        """(actor, actor) -> relation -> count over the booklet's chapters, both orders of each pair (computed once)."""
         counts: dict[tuple[str, str], dict[str, int]] = {}
         for a, b, relation in self.frames["relations"].select("pledge_id_a", "pledge_id_b", "relation").iter_rows():
+            if a not in self.items or b not in self.items:
+                continue  # a pledge outside the booklet's chapters (or a context row, printed nowhere)
             x, y = self.actor_of[a], self.actor_of[b]
             for key in ((x, y), (y, x)):
                 counts.setdefault(key, {"agree": 0, "similar": 0, "disagree": 0})[relation] += 1
@@ -465,6 +567,15 @@ class BookletModel:
         (0, 4)
         """
         return 0 if n <= 0 else min(4, 1 + (4 * n - 1) // max(self.max_count, 1))
+
+    @functools.cached_property
+    def max_pairs(self) -> int:
+        """The most related (agree or similar) pairs between two actors of the booklet."""
+        return max((c["agree"] + c["similar"] for c in self.agreement.values()), default=1)
+
+    def pair_shade(self, n: int) -> int:
+        """A grey level 0-4 for an actor pair's related pairs, in quarters of the booklet's largest."""
+        return 0 if n <= 0 else min(4, 1 + (4 * n - 1) // max(self.max_pairs, 1))
 
     def pair_total(self, a: dict, b: dict, relation: str) -> int:
         return self.agreement.get((a["actor_id"], b["actor_id"]), {}).get(relation, 0)
@@ -498,6 +609,12 @@ class BookletModel:
             party_columns = [c for c in columns if c.actor["kind"] == "party"]
             baselines = [c for c in columns if c.actor["kind"] == "municipality" and c.items]
             chapters.append(Chapter(number, topic, party_columns, baselines, [], 0, 0))
+        self.totals = {a: sum(self.count(c, a) for c in chapters) for a in self.actors["actor_id"]}  # every chapter's, for salience
+        if self.topics:  # numbered and labelled as in the whole booklet, then cut to the committee's chapters
+            by_id = {c.topic["topic_id"]: c for c in chapters}
+            chapters = [by_id[topic] for topic in self.topics]
+            kept = {c.number for c in chapters}
+            self.items = {pledge: item for pledge, item in self.items.items() if item.chapter in kept}
         self._mark_relations(chapters)
         self._balance(chapters)
         return chapters
@@ -551,6 +668,7 @@ class BookletModel:
             line_start=first["line_start"],
             chapter=chapter,
             source=self.documents[first["document_id"]]["short_title"],
+            lines=line_reference(first),
             lang="nn" if first["document_id"] in self.nynorsk else "",
         )
         self.items[row["pledge_id"]] = item
@@ -567,7 +685,7 @@ class BookletModel:
             elsewhere = a.chapter != b.chapter
             a.markers.append(Marker(row["relation"], b.label, symbol, word, elsewhere, row["printed"], row["score"]))
             b.markers.append(Marker(row["relation"], a.label, symbol, word, elsewhere, row["printed"], row["score"]))
-            chapter = by_topic[row["topic_id"]]
+            chapter = by_topic.get(row["topic_id"]) or next(c for c in chapters if c.number == a.chapter)
             if row["relation"] == "disagree":
                 chapter.disagreements.append((a, b, row["note"] or ""))
             elif row["relation"] == "agree":

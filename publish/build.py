@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ from publish.outputs import Publication
 
 T = TypeVar("T")
 A5_PAGES = ".report-a5.pdf"  # the A5 layout of the booklet, removed once imposed
+WARNINGS = "warnings.txt"  # every item of every warning, one kind after another (the log has one line per kind)
 # The PDFs the last build laid out, each named by the hash of what decides its bytes (render.layout_key),
 # with its facts as JSON: a build lays out again only the booklets whose HTML (or templates, code,
 # libraries) changed, so an edit of one group's texts lays out that group's booklet alone.
@@ -36,6 +38,7 @@ EMBEDDINGS = ".embeddings"
 OUT_NAMES = (
     "datapackage.zip",
     "evaluation.json",
+    WARNINGS,
     "workbook.xlsx",
     "report.html",
     "report.pdf",
@@ -44,6 +47,7 @@ OUT_NAMES = (
     LAYOUTS,
     EMBEDDINGS,
     release.GROUPS_FOLDER,
+    release.BOOKLETS_FOLDER,
     "release",
     "site",
     outputs.MARKER,
@@ -77,12 +81,22 @@ class StageLog:
     # Progress shows as it happens; a line names seeds paths and pledges, so it is escaped (errors.printable).
     echo: Callable[[str], None] = lambda line: print(printable(line), flush=True)  # noqa: E731
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # each kind's line -> its items, for WARNINGS
+    listed_in: Path = Path(WARNINGS)  # where the build writes the items (the published path, for the message)
 
     def run(self, name: str, func: Callable[[], T], describe: Callable[[T], str] = lambda _: "") -> T:
         start = time.perf_counter()
         result = func()
         self.record(name, time.perf_counter() - start, describe(result))
         return result
+
+    def warn(self, summary: str, items: list[str] | None = None, hint: str = "") -> None:
+        """One line per kind of warning, with its count; the items it concerns go to the warnings file, so a
+        large group's log stays short (one line per unplaced pledge made 4,961 lines)."""
+        items = items or []
+        self.warnings[summary] = items + ([f"hint: {hint}"] if hint else [])
+        listed = f" (listed in {self.listed_in})" if items else ""
+        self.echo(f"warning: {summary}{listed}" + (f"\n  hint: {hint}" if hint and not items else ""))
 
     def record(self, name: str, seconds: float, text: str) -> None:
         """A stage's line; also for a job the helper ran, timed where it ran."""
@@ -104,6 +118,7 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     """
     paths = paths or Paths()
     log = log or StageLog()
+    log.listed_in = paths.out / WARNINGS
     places = {"--package": paths.package, "--out": paths.out}
     _say_recovered(outputs.recover(*places.values()), log)  # first: a killed build's publication is finished
     outputs.check_places(paths.seeds, places, CHECKOUT)
@@ -131,8 +146,8 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
             scores.tier = relate.load_model().tier
             _warn_unresolved(scores.unresolved, labels, log)
             if paths.report and not corpus.dataset.homepage:
-                log.echo(
-                    f"warning: {paths.seeds / 'sources.toml'}: [dataset] homepage is empty, so the booklet's last page and the"
+                log.warn(
+                    f"{paths.seeds / 'sources.toml'}: [dataset] homepage is empty, so the booklet's last page and the"
                     " DCAT record cannot say where the dataset is published; set it to the dataset's web address"
                 )
             booklets = _start_booklets(corpus, frames, scores.as_dict(), paths, out_dir, log, helper)
@@ -150,7 +165,15 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
             # every group's actors, for now; every relation, the uncertain ones marked as such
             model = booklet.BookletModel(corpus, frames, scores.as_dict(), paths.paper, printed_only=False)
             log.run("site", lambda: _site(corpus, model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
+        _write_warnings(log, out_dir / WARNINGS)
     return frames
+
+
+def _write_warnings(log: StageLog, path: Path) -> None:
+    """Every warning's items, under its line, in the order they were found; no file when nothing was wrong."""
+    if log.warnings:
+        text = "".join(f"warning: {summary}\n" + "".join(f"  {item}\n" for item in items) + "\n" for summary, items in log.warnings.items())
+        path.write_text(text, encoding="utf-8")
 
 
 @contextmanager
@@ -211,6 +234,7 @@ def _tables(
     extractions = log.run("extract", lambda: _extract_all(corpus), _describe_extractions)
     frames = log.run("tables", lambda: tables.build_tables(corpus, extractions), _counts)
     frames.update(log.run("topics", lambda: _topics(paths.seeds, frames, log), _counts))
+    sources.check_booklet_topics(corpus, frames["topics"]["topic_id"].to_list())
     automatic = log.run(
         "relations",
         lambda: _relations(paths.seeds, frames, embeddings),
@@ -259,18 +283,20 @@ def _site(corpus: sources.Corpus, model, out_dir: Path, templates: Path) -> int:
 class _Booklet:
     """One group's booklet under way: its folder in the build, its HTML, and the jobs laying it out."""
 
-    group: str  # the group's id
+    group: str  # the booklet's id: its group's, without [[booklets]]
     folder: Path
     html: str
     laid_out: Path  # report.pdf's pages (A4, or A5 with --paper a5), before the zip and the workbook are attached
     a4: Job | None = None  # laying them out
     a5: Job | None = None  # the A5 pages imposed as report-booklet.pdf (when report.pdf is A4)
+    imposed: Path | None = None  # the imposed A5 pages, before the zip and the workbook are attached
     lines: list[str] = field(default_factory=list)
     start: float = field(default_factory=time.perf_counter)
 
 
 def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_dir: Path, log: StageLog, helper: Helper) -> list[_Booklet]:
-    """Each group's report.html written and its layouts handed to the workers, the longer A5 one first."""
+    """Each booklet's report.html written (one per group, or the manifest's [[booklets]]) and its layouts
+    handed to the workers, the longer A5 one first."""
     if not paths.report:
         return []
     from publish import booklet, render
@@ -278,22 +304,23 @@ def _start_booklets(corpus, frames: dict, evaluation: dict, paths: Paths, out_di
     booklets = []
     start = time.perf_counter()
     date = corpus.dataset.created
-    for group in corpus.groups:
-        folder = out_dir / release.booklet_folder(corpus, group.group_id)
+    for entry in corpus.booklets:
+        folder = out_dir / release.booklet_folder(corpus, entry)
         folder.mkdir(parents=True, exist_ok=True)
-        model = booklet.BookletModel(corpus, frames, evaluation, paths.paper, group)
+        model = booklet.BookletModel.of_booklet(corpus, frames, evaluation, paths.paper, entry)
         html = booklet.render_html(model, paths.templates)
-        made = _Booklet(group.group_id, folder, html, _laid_out(html, date, paths, out_dir))
+        made = _Booklet(entry.booklet_id, folder, html, _laid_out(html, date, paths, out_dir))
         (folder / "report.html").write_text(made.html, encoding="utf-8")
         if paths.paper != "a5":  # report.pdf is A4: the imposed booklet needs its own A5 layout
             html_a5 = booklet.render_html(model.on_paper("a5"), paths.templates)
             laid_out = _laid_out(html_a5, date, paths, out_dir)
-            made.a5 = helper.submit(render.write_imposed, html_a5, folder / A5_PAGES, folder / "report-booklet.pdf", date, laid_out, paths.templates)
+            made.a5 = helper.submit(render.write_imposed, html_a5, folder / A5_PAGES, date, laid_out, paths.templates)
+            made.imposed = laid_out
         made.a4 = helper.submit(render.write_pdf, html, date, made.laid_out, paths.templates)
         booklets.append(made)
     size = sum(len(b.html) for b in booklets) // 1024
-    groups = f" ({len(booklets)} groups)" if len(booklets) > 1 else ""
-    log.record("html", time.perf_counter() - start, f"report.html, {size} KiB{groups}")
+    several = f" ({len(booklets)} booklets)" if len(booklets) > 1 else ""
+    log.record("html", time.perf_counter() - start, f"report.html, {size} KiB{several}")
     return booklets
 
 
@@ -312,12 +339,25 @@ def _finish_booklets(booklets: list[_Booklet], corpus, paths: Paths, out_dir: Pa
             _finished(b, kind, len(booklets) > 1, log)
             if kind == "a4":
                 render.attach(b.laid_out, b.folder / "report.pdf", attachments, corpus.dataset.created)
+            else:  # its appendix says both files are attached, as they are to report.pdf
+                render.attach(b.imposed, b.folder / "report-booklet.pdf", attachments, corpus.dataset.created)
             if not any(other is b for other, _ in waiting.values()):
                 where = f"{b.folder.relative_to(out_dir)}/" if b.folder != out_dir else ""
                 log.record("booklet", time.perf_counter() - b.start, f"{b.group}: " + ", ".join(f"{where}{line}" for line in b.lines))
     if paths.paper == "a5":  # report.pdf is the A5 layout itself
         for b in booklets:
-            log.run("impose", lambda b=b: impose.impose_booklet(b.folder / "report.pdf", b.folder / "report-booklet.pdf"), _imposed)
+            log.run("impose", lambda b=b: _impose_a5(b, attachments, corpus.dataset.created, paths.templates), _imposed)
+
+
+def _impose_a5(b: _Booklet, attachments: list[Path], date: str, templates: Path) -> list[int]:
+    """With --paper a5: report.pdf's pages imposed, then the zip and the workbook attached, as its last page says."""
+    from publish import render
+
+    unattached = b.folder / A5_PAGES
+    sheets = render.impose_parts(b.folder / "report.pdf", unattached, date, templates)
+    render.attach(unattached, b.folder / "report-booklet.pdf", attachments, date)
+    unattached.unlink()
+    return sheets
 
 
 def _laid_out(html: str, date: str, paths: Paths, out_dir: Path) -> Path:
@@ -356,8 +396,8 @@ def _imposed(sheets: list[int]) -> str:
         return f"imposed as report-booklet.pdf: {sheets[0]} A4 sheets printed on both sides, folded and stapled as one booklet"
     return (
         f"imposed as report-booklet.pdf: {sum(sheets)} A4 sheets printed on both sides, as {len(sheets)} booklets of "
-        + ", ".join(map(str, sheets[:-1])) + f" and {sheets[-1]} sheets one after the other (each folded and stapled on its own: "
-        + f"more than {impose.STAPLED_PAGES} pages do not staple as one)"
+        + ", ".join(map(str, sheets[:-1])) + f" and {sheets[-1]} sheets one after the other, split where a chapter opens, each with"
+        + f" its own covers (each folded and stapled on its own: more than {impose.STAPLED_PAGES} pages do not staple as one)"
     )
 
 
@@ -365,7 +405,7 @@ def _rendered(name: str) -> Callable:
     """The line of a PDF written: pages, warnings, and what its bytes depend on (font subsetter, Pango, HarfBuzz)."""
     return lambda r: (
         f"{name}, {r.pages} pages, {len(r.warnings)} warnings, fonts subset by {r.subsetter} ({r.engine})"
-        + (f", laid out {r.layouts} times to pin page numbers WeasyPrint misprinted" if r.layouts > 1 else "")
+        + (f", laid out {r.layouts} times to run chapters on below nearly empty pages or pin page numbers WeasyPrint misprinted" if r.layouts > 1 else "")
         + (", laid out by an earlier build" if r.reused else "")
         + "".join(f"\n  warning: {w}" for w in r.warnings)
     )
@@ -399,13 +439,15 @@ def _warn_unplaced(unplaced: pl.DataFrame, pledges: pl.DataFrame, seeds: Path, l
     if not unplaced.height:
         return
     rows = pledges.join(unplaced.select("pledge_id"), on="pledge_id").sort("document_id", "line_start")
-    per_document = ", ".join(f"{d} {n}" for d, n in rows.group_by("document_id", maintain_order=True).len().iter_rows())
-    log.echo(f"warning: {rows.height} pledges match no heading or keyword and are printed under 'Andre tema' ({per_document}):")
-    for row in rows.iter_rows(named=True):
-        log.echo(f"  {row['pledge_id']}  {row['document_id']}:{row['line_start']}  {row['text'][:70]}")
+    per_document = rows.group_by("document_id", maintain_order=True).len().iter_rows()
+    documents = ", ".join(f"{d} {n}" for d, n in itertools.islice(per_document, 5)) + (", …" if rows["document_id"].n_unique() > 5 else "")
     topics = seeds / classify.TOPICS_NAME
     where = topics if classify.taxonomy_path(seeds) == topics else f"{topics} (a copy of {classify.DEFAULT_TOPICS})"
-    log.echo(f"  to place them: a heading or keyword in {where}, or a row in {seeds / classify.OVERRIDES_NAME}")
+    log.warn(
+        f"{rows.height} pledges match no heading or keyword and are printed under 'Andre tema' ({documents})",
+        [f"{row['pledge_id']}  {row['document_id']}:{row['line_start']}  {row['text'][:70]}" for row in rows.iter_rows(named=True)],
+        hint=f"to place them: a heading or keyword in {where}, or a row in {seeds / classify.OVERRIDES_NAME}",
+    )
 
 
 def _relations(seeds: Path, frames: dict[str, pl.DataFrame], embeddings: semantic.Embeddings) -> pl.DataFrame:
@@ -437,9 +479,7 @@ def _share(share: evaluate.Share) -> str:
 def _warn_unresolved(unresolved: list[str], labels: Path, log: StageLog) -> None:
     """Hand labels whose texts the dataset no longer holds: said once, so they are mended, not silently dropped."""
     if unresolved:
-        log.echo(f"warning: {len(unresolved)} hand labels in {labels} name texts this dataset does not hold:")
-        for line in unresolved:
-            log.echo(f"  {line}")
+        log.warn(f"{len(unresolved)} hand labels in {labels} name texts this dataset does not hold", unresolved)
 
 
 def _describe_extractions(extractions: dict[str, extract.Extraction]) -> str:

@@ -18,7 +18,7 @@ import polars as pl
 from publish import schema
 from publish.errors import InputError
 from publish.inputs import Entry, Row, entries, read_csv, read_toml
-from publish.sources import ID_PATTERN
+from publish.outputs import SAFE_NAME
 from publish.text import normalise, stem
 
 TOPICS_NAME = "topics.toml"
@@ -137,7 +137,7 @@ def load_taxonomy(seeds_dir: Path) -> Taxonomy:
 
 def _topic(entry: Entry, topics: list[Topic]) -> Topic:
     topic_id = entry.text("id")
-    if not ID_PATTERN.fullmatch(topic_id):
+    if not SAFE_NAME.fullmatch(topic_id):
         raise entry.error("id", f"id {topic_id[:70]!r} must be lower-case letters, digits and dashes (at most 64)", hint="it names a web page")
     entry.what = f"topic {topic_id!r}"
     entry.only(TOPIC_KEYS)

@@ -132,19 +132,22 @@ def _review(args: argparse.Namespace) -> int:
     import time
 
     from publish import review
+    from publish.errors import printable
 
     start = time.perf_counter()
     if args.out:
         written = review.review(args.out, args.seeds, rows=args.rows, replace=args.replace)
         groups = ", ".join(f"{group} {n}" for group, n in sorted(written.pairs_by_group.items()))
         print(
-            f"{written.path}: {written.pairs} pairs ({groups}), {written.pledges} pledges for chapters, in {time.perf_counter() - start:.1f} s"
+            printable(f"{written.path}: {written.pairs} pairs ({groups}), {written.pledges} pledges for chapters, in {time.perf_counter() - start:.1f} s")
         )
         return 0
     applied = review.apply(args.apply, args.seeds)
     print(
-        f"{args.seeds / 'relations.csv'}: {applied.relations_added} row(s) added, {applied.relations_kept} already there; "
-        f"{args.seeds / 'topic_overrides.csv'}: {applied.overrides_added} row(s) added, {applied.overrides_kept} already there"
+        printable(
+            f"{args.seeds / 'relations.csv'}: {applied.relations_added} row(s) added, {applied.relations_kept} already there; "
+            f"{args.seeds / 'topic_overrides.csv'}: {applied.overrides_added} row(s) added, {applied.overrides_kept} already there"
+        )
     )
     return 0
 

@@ -2,7 +2,8 @@
 
 Pledges are added, removed or changed. Changed means the same id with other wording (ids ignore
 case and punctuation), or, when a party edits a pledge, a removed and an added pledge of one actor
-in the same document and section whose texts are still alike (rapidfuzz ratio >= 60).
+in the same document and section with the same normalised text or, failing that, texts still alike
+(rapidfuzz ratio >= 60, compared within the bounds below).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from publish.errors import InputError, printable
-from publish.files import MAX_PACKAGE_BYTES, read_inside
+from publish.files import MAX_PACKAGE_BYTES, decode_utf8, read_inside
 from publish.inputs import check_header
 from publish.package import neutral, restore
 from publish.text import normalise
@@ -26,8 +27,8 @@ from publish.text import normalise
 EDIT_RATIO = 60.0
 # Bounds on the fuzzy matching of the pledges left after ids and texts: a removed pledge is compared
 # with every added one of its place while they are at most FUZZY_ALL (the largest section of the
-# seeds has N pledges, of the corpus M), else with at most FUZZY_PER_WORD of those that share each of its
-# FUZZY_WORDS rarest words: at most 300 comparisons each, so a diff is linear in the pledges.
+# seeds has 24 pledges, of the corpus 154 items), else with at most FUZZY_PER_WORD of those that share
+# each of its FUZZY_WORDS rarest words: at most 300 comparisons each, so a diff is linear in the pledges.
 FUZZY_ALL = 200
 FUZZY_WORDS = 3
 FUZZY_PER_WORD = 100
@@ -73,10 +74,7 @@ def _chapters_before_topic_id(topics_csv: Path, folder: Path) -> pl.DataFrame:
 def _read(path: Path, folder: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pl.DataFrame:
     """The named columns of a package CSV (a file inside the package folder) as text, and those of
     `optional` it has; neutralised formulas restored."""
-    try:
-        text = read_inside(path, MAX_PACKAGE_BYTES, folder).decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as err:
-        raise InputError(path, f"not valid UTF-8 at byte {err.start}", hint="is this a CSV file of a data package?") from None
+    text = decode_utf8(read_inside(path, MAX_PACKAGE_BYTES, folder), path, hint="is this a CSV file of a data package?")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)

@@ -6,12 +6,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from publish.text import CONTROL_CHARACTERS
+
 # Characters a terminal acts on instead of showing: C0 and C1 controls, DEL, the bidirectional
 # overrides that reorder what follows them, the line and paragraph separators; and lone surrogates,
 # which no terminal encoding can write. The line break is kept (messages have hint lines) unless the
 # text must stay on one line (a line of `diff`, where a text's newline would forge the next line).
-_UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
-_UNPRINTABLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_STEERING = "\t\x0c\r\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff"
+_UNPRINTABLE = re.compile(f"[{CONTROL_CHARACTERS}{_STEERING}]")
+_UNPRINTABLE_LINE = re.compile(f"[{CONTROL_CHARACTERS}{_STEERING}\n]")
 
 
 def printable(text: str, *, one_line: bool = False) -> str:

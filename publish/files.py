@@ -94,3 +94,13 @@ def _not_regular(path: Path, kind: str) -> InputError:
 
 def _too_large(path: Path, size: int, limit: int) -> InputError:
     return InputError(path, f"{size:,} bytes; at most {limit:,} are read", hint="is this the right file? the limits are in docs/limits.md")
+
+
+def decode_utf8(raw: bytes, path: Path, hint: str) -> str:
+    """A file's bytes as strict UTF-8 text, a byte-order mark dropped; a wrong byte is named with its line,
+    value and offset (one message for every file the build or a command reads)."""
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise InputError(path, f"not valid UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}", line=line, hint=hint) from None

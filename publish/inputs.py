@@ -18,10 +18,11 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from publish.errors import InputError
-from publish.files import MAX_EDITOR_BYTES, read_inside
+from publish.files import MAX_EDITOR_BYTES, decode_utf8, read_inside
+from publish.text import CONTROL_CHARACTERS
 
 # Control characters are never wanted in a text an editor types: C0 (tab and newlines aside), DEL, C1.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}\x0c\r]")  # form feed and carriage return too: an editor types neither
 _MISSING = object()
 M = TypeVar("M", bound=BaseModel)
 
@@ -67,13 +68,8 @@ def read_text(path: Path, root: Path | None = None) -> str:
 
 def _read_utf8(path: Path, root: Path | None = None, limit: int = MAX_EDITOR_BYTES) -> str:
     """A file's text: strict UTF-8, a byte-order mark allowed; a wrong byte is named with its line."""
-    raw = read_inside(path, limit, root)
-    try:
-        return raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        message = f"not valid UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}"
-        raise InputError(path, message, line=line, hint="save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')") from None
+    hint = "save the file as UTF-8" + (" (a spreadsheet's 'CSV UTF-8')" if path.suffix == ".csv" else " (an editor's 'UTF-8', not 'ANSI')")
+    return decode_utf8(read_inside(path, limit, root), path, hint=hint)
 
 
 # The deepest nesting of arrays and inline tables read. Measured: the seeds' manifest and taxonomy and the
@@ -400,9 +396,10 @@ def read_csv(path: Path, columns: tuple[str, ...], root: Path | None = None) -> 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[Row] = []
     header: list[str] | None = None
+    ended = 0  # the last line of the last whole record: a malformed one starts on the next
     try:
         for record in reader:
-            line = _start_line(reader.line_num, record)
+            ended, line = reader.line_num, _start_line(reader.line_num, record)
             if not record or record == [""]:
                 continue
             if header is None:
@@ -411,9 +408,11 @@ def read_csv(path: Path, columns: tuple[str, ...], root: Path | None = None) -> 
             _check_row(path, line, record, header)
             rows.append(Row(line, dict(zip(header, record, strict=True))))
     except csv.Error as err:
-        raise InputError(path, f"malformed CSV: {err}", line=reader.line_num) from None
+        if "field larger than field limit" in str(err):  # the csv module's own limit, when no library raised it
+            raise _long_field(path, ended + 1) from None
+        raise InputError(path, f"malformed CSV: {err}", line=ended + 1, hint=_QUOTES_HINT) from None
     if header is None:
-        raise InputError(path, f"empty file: header must be {','.join(columns)}", line=1)
+        raise InputError(path, f"empty file: the header needs {','.join(columns)}", line=1)
     return rows
 
 
@@ -446,11 +445,24 @@ def _start_line(end_line: int, record: list[str]) -> int:
     return end_line - sum(value.count("\n") for value in record)
 
 
+# The longest field of an editor's CSV: the csv module's default limit, checked here as well because a
+# library may raise the module-wide limit (Frictionless's CSV parser does when it reads a table), which
+# made the bound depend on what ran before in the process. A pledge has at most 5,000 characters.
+MAX_FIELD_CHARS = 131_072
+_QUOTES_HINT = "a text with a comma, a quote or a line break is in double quotes; is a quote on this line left open?"
+
+
+def _long_field(path: Path, line: int) -> InputError:
+    return InputError(path, f"a field of more than {MAX_FIELD_CHARS:,} characters", line=line, hint=_QUOTES_HINT)
+
+
 def _check_row(path: Path, line: int, record: list[str], header: list[str]) -> None:
     if len(record) != len(header):
         fields = "field" if len(record) == 1 else "fields"
         hint = "a text with a comma must be in double quotes" if len(record) > len(header) else "fill in every column"
         raise InputError(path, f"row has {len(record)} {fields}, the header {len(header)} ({','.join(header)})", line=line, hint=hint)
+    if any(len(value) > MAX_FIELD_CHARS for value in record):
+        raise _long_field(path, line)
     for name, value in zip(header, record, strict=True):
         found = control_character(value, allowed="\n\r")
         if found:

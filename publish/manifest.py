@@ -70,6 +70,16 @@ class GroupFields(_Table):
     election: Text | None = None  # None: the dataset's
 
 
+class BookletFields(_Table):
+    """[[booklets]]: a booklet of some of a group's chapters (a committee's), optionally of some of its actors."""
+
+    id: Text
+    group: Text
+    title: FilledText
+    topics: Texts  # chapter ids of topics.toml, in the booklet's order
+    actors: Texts = []  # []: every actor of the group
+
+
 class ActorFields(_Table):
     """[[actors]]: a party or the municipality."""
 

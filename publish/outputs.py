@@ -31,7 +31,7 @@ JOURNAL_MARK = "-journal.json"  # .build-journal.json beside build/: the moves o
 # Written into every output folder the build makes, with the dataset's name: the build replaces or
 # writes into a folder only if it carries this (or holds nothing but what the build makes).
 MARKER = ".publish-output.json"
-SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # every id and name that becomes part of a file name
 SAFE_VERSION = re.compile(r"[0-9][0-9a-z.+-]*")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from publish.outputs import SAFE_VERSION, output_path, safe_name
 from publish.package import file_hash
-from publish.sources import MANIFEST_NAME, Corpus
+from publish.sources import MANIFEST_NAME, Booklet, Corpus
 
 DCAT_NAME = "dcat-ap-no.jsonld"
 MEDIA_TYPES = {
@@ -38,47 +38,54 @@ CONTEXT = {
 
 
 GROUPS_FOLDER = "groups"  # with several comparison groups, build/groups/<group>/ holds each group's booklet
+BOOKLETS_FOLDER = "booklets"  # with [[booklets]] in the manifest, build/booklets/<id>/ holds each of them
 
 
-def booklet_folder(corpus: Corpus, group_id: str) -> str:
-    """Where a group's booklet lies in the build folder: at the top with one group (today's names),
-    in groups/<group>/ with several.
+def booklet_folder(corpus: Corpus, booklet: Booklet) -> str:
+    """Where a booklet lies in the build folder: a [[booklets]] entry's in booklets/<id>/; else a group's at
+    the top with one group (today's names), in groups/<group>/ with several.
 
     >>> from publish.sources import Dataset, Group
     >>> corpus = Corpus(Dataset(*"n t d 1.0.0 2026-01-01 l lt lp p".split(), ()), (), (), groups=(Group("a", "A", "A"), Group("b", "B", "B")))
-    >>> booklet_folder(corpus, "b")
-    'groups/b'
+    >>> booklet_folder(corpus, Booklet("b", "b", "B")), booklet_folder(corpus, Booklet("oppvekst", "b", "Oppvekst", ("skole",), declared=True))
+    ('groups/b', 'booklets/oppvekst')
     """
+    manifest = corpus.seeds_dir / MANIFEST_NAME
+    if booklet.declared:
+        return f"{BOOKLETS_FOLDER}/{safe_name(booklet.booklet_id, 'booklet id', manifest)}"
     if len(corpus.groups) <= 1:
         return ""
-    manifest = corpus.seeds_dir / MANIFEST_NAME
-    return f"{GROUPS_FOLDER}/{safe_name(group_id, 'group id', manifest)}"
+    return f"{GROUPS_FOLDER}/{safe_name(booklet.group, 'group id', manifest)}"
 
 
-def release_names(version: str, name: str, groups: tuple[str, ...] = ()) -> dict[str, str]:
-    """Build file -> versioned release file name; with several groups, a pair of PDFs per group.
+def release_names(version: str, name: str, groups: tuple[str, ...] = (), booklets: tuple[str, ...] = ()) -> dict[str, str]:
+    """Build file -> versioned release file name; with several groups, a pair of PDFs per group; with
+    [[booklets]], a pair per booklet instead.
 
     >>> release_names("1.0.0", "baerum-lofter")["report-booklet.pdf"]
     'baerum-lofter-1.0.0-hefte-a5.pdf'
     >>> release_names("1.0.0", "lofter", ("asker", "baerum"))["groups/asker/report-booklet.pdf"]
     'lofter-1.0.0-asker-hefte-a5.pdf'
+    >>> release_names("1.0.0", "lofter", booklets=("oppvekst",))["booklets/oppvekst/report.pdf"]
+    'lofter-1.0.0-oppvekst.pdf'
     """
     names = {"datapackage.zip": f"{name}-{version}.zip", "workbook.xlsx": f"{name}-{version}.xlsx"}
-    if not groups:
-        return names | {"report.pdf": f"{name}-{version}.pdf", "report-booklet.pdf": f"{name}-{version}-hefte-a5.pdf"}
-    for group in groups:
-        names[f"{GROUPS_FOLDER}/{group}/report.pdf"] = f"{name}-{version}-{group}.pdf"
-        names[f"{GROUPS_FOLDER}/{group}/report-booklet.pdf"] = f"{name}-{version}-{group}-hefte-a5.pdf"
+    folders = {f"{BOOKLETS_FOLDER}/{b}/": b for b in booklets} or {f"{GROUPS_FOLDER}/{g}/": g for g in groups} or {"": ""}
+    for folder, suffix in folders.items():
+        suffix = f"-{suffix}" if suffix else ""
+        names[f"{folder}report.pdf"] = f"{name}-{version}{suffix}.pdf"
+        names[f"{folder}report-booklet.pdf"] = f"{name}-{version}{suffix}-hefte-a5.pdf"
     return names
 
 
 def file_names(corpus: Corpus) -> dict[str, str]:
-    """release_names for the manifest's dataset and groups, whose names must be safe in a file name."""
+    """release_names for the manifest's dataset, groups and booklets, whose names must be safe in a file name."""
     manifest = corpus.seeds_dir / MANIFEST_NAME
     name = safe_name(corpus.dataset.name, "dataset name", manifest)
     version = safe_name(corpus.dataset.version, "dataset version", manifest, pattern=SAFE_VERSION)
     groups = tuple(safe_name(g.group_id, "group id", manifest) for g in corpus.groups) if len(corpus.groups) > 1 else ()
-    return release_names(version, name, groups)
+    booklets = tuple(safe_name(b.booklet_id, "booklet id", manifest) for b in corpus.booklets if b.declared)
+    return release_names(version, name, groups, booklets)
 
 
 def write_release(corpus: Corpus, out_dir: Path) -> list[Path]:

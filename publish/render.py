@@ -11,12 +11,12 @@ import functools
 import gc
 import hashlib
 import importlib.metadata
+import itertools
 import json
 import logging
 import mimetypes
 import os
 import re
-import shutil
 import signal
 import threading
 from collections.abc import Iterator
@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from publish import impose
 from publish.errors import InputError
-from publish.impose import impose_booklet
 from publish.templating import TEMPLATES
 
 
@@ -214,8 +214,15 @@ class Layout:
     layouts: int = 1
 
 
-PINNING_PASSES = 3  # layouts at most: the first, and two with the misprinted page numbers pinned
+PINNING_PASSES = 4  # layouts at most: the first, and three with chapters run on or misprinted page numbers pinned
 _PRINTED_PAGE = re.compile(r"(\d+)\s*$")
+# A page whose text reaches down less than this share of its text area is nearly empty. Measured on Bærum's A4
+# booklet (66 pages) before chapters could run on: 9 pages, chapter tails of 1-9 pledges and an agreement map
+# alone, reached 11-24 % of the text area; the next least filled 30 % and 31 %, full pages 90-97 %. With it,
+# 46 pages, none under 30 % (tests/test_booklet.py measures where pdftotext finds the words).
+NEARLY_EMPTY = 0.3
+# Sections that open a page of their own unless the page before them is nearly empty (report.css `.run-on`)
+_OPENERS = re.compile(r'<section class="(chapter|appendix)" id="([^"]+)"')
 
 
 def lay_out(html: str, templates: Path = TEMPLATES) -> Layout:
@@ -237,12 +244,54 @@ def lay_out(html: str, templates: Path = TEMPLATES) -> Layout:
         with _weasyprint(templates, warnings):
             document = HTML(string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=local_fetcher(templates)).render()
         wrong = misprinted_pages(document)
-        if not wrong:
+        run_on = after_nearly_empty_pages(document, html) if layouts < PINNING_PASSES else set()
+        if not wrong and not run_on:
             return Layout(document, warnings, templates, layouts)
-        html = pin_pages(html, wrong)
+        html = pin_pages(run_on_html(html, run_on), wrong)
     listed = ", ".join(f"#{name} (page {page})" for name, page in sorted(wrong.items()))
     warnings.append(f"links print another page than their target's after {PINNING_PASSES} layouts: {listed}")
     return Layout(document, warnings, templates, PINNING_PASSES)
+
+
+def after_nearly_empty_pages(document, html: str) -> set[str]:
+    """The chapters (and the appendix) that open a page after a nearly empty one, by id: they run on below it.
+
+    A chapter opens a page of its own, so a chapter whose last pledges spill onto a new page leaves that page
+    nearly empty; the next chapter then starts on it instead, its opener kept with its first pledges
+    (report.css). The fill is the lowest line of the page's text over its text area (WeasyPrint's boxes).
+    """
+    openers = {name for _, name in _OPENERS.findall(html)}
+    run_on = set()
+    for before, page in itertools.pairwise(document.pages):
+        opening = openers & set(page.anchors)
+        if opening and page_fill(before) < NEARLY_EMPTY:
+            run_on |= {name for name in opening if _opens_page(page, name)}
+    return run_on
+
+
+def _opens_page(page, name: str) -> bool:
+    """True when the anchor stands at the top of the page's text area (the section opens the page)."""
+    box = page._page_box
+    return page.anchors[name][1] <= box.content_box_y() + 1
+
+
+def page_fill(page) -> float:
+    """How far down a page's text reaches, as a share of its text area (0 for a blank page)."""
+    from weasyprint.formatting_structure.boxes import LineBox
+
+    box = page._page_box
+    top, height = box.content_box_y(), box.height
+    lines = [line.position_y + line.height for line in box.children[0].descendants() if isinstance(line, LineBox)]
+    return max(0.0, (max(lines, default=top) - top) / height)
+
+
+def run_on_html(html: str, names: set[str]) -> str:
+    """The HTML with these chapters (or the appendix) running on below the page before (class `run-on`).
+
+    >>> run_on_html('<section class="chapter" id="kap-bolig" data-topic="bolig">', {"kap-bolig"})
+    '<section class="chapter run-on" id="kap-bolig" data-topic="bolig">'
+    """
+    return _OPENERS.sub(lambda m: f'<section class="{m[1]} run-on" id="{m[2]}"' if m[2] in names else m[0], html)
 
 
 def misprinted_pages(document) -> dict[str, int]:
@@ -300,17 +349,36 @@ def write_pdf(html: str, date: str, laid_out: Path, templates: Path = TEMPLATES)
     return reused(laid_out) or _remember(laid_out, write_layout(lay_out(html, templates), laid_out, date))
 
 
-def write_imposed(html: str, a5_path: Path, target: Path, date: str, laid_out: Path, templates: Path = TEMPLATES) -> Rendered:
-    """A worker's A5 job: the imposed booklet from `laid_out`, made there first unless an earlier build
-    left it (A5 pages laid out and written as `a5_path`, imposed two-up, removed); copied to `target`."""
+def write_imposed(html: str, a5_path: Path, date: str, laid_out: Path, templates: Path = TEMPLATES) -> Rendered:
+    """A worker's A5 job: the imposed booklet as `laid_out`, made there unless an earlier build left it (A5
+    pages laid out and written as `a5_path`, imposed two-up with their covers, removed); the build attaches
+    the zip and the workbook, as the booklet's last page says."""
     rendered = reused(laid_out)
     if rendered is None:
         rendered = write_layout(lay_out(html, templates), a5_path, date)
-        rendered.sheets = impose_booklet(a5_path, laid_out)
+        rendered.sheets = impose_parts(a5_path, laid_out, date, templates)
         a5_path.unlink()
         _remember(laid_out, rendered)
-    shutil.copyfile(laid_out, target)
     return rendered
+
+
+def impose_parts(a5_pdf: Path, target: Path, date: str, templates: Path = TEMPLATES) -> list[int]:
+    """A5 pages imposed as stapled booklets that end where a chapter opens, each with its own covers, laid out
+    from parts.html (the first booklet's back cover, on the file's first side, says how to print). Returns the
+    sheets of each booklet."""
+    import pikepdf
+
+    from publish.templating import render
+
+    with pikepdf.open(a5_pdf) as pdf:
+        pages, title = len(pdf.pages), str(pdf.docinfo.get("/Title", ""))
+    parts = impose.plan_parts(pages, impose.sections(a5_pdf))
+    covers = a5_pdf.with_name(a5_pdf.stem + "-covers.pdf")
+    write_layout(lay_out(render(templates, "parts.html", title=title, parts=parts), templates), covers, date)
+    try:
+        return impose.impose_booklet(a5_pdf, covers, parts, target)
+    finally:
+        covers.unlink()
 
 
 def attach(pdf_path: Path, target: Path, attachments: list[Path], date: str) -> None:

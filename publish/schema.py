@@ -1,7 +1,8 @@
 """The data contract, said once: every table and column with type, Norwegian title and description.
 
-The Table Schemas in datapackage.json, the polars dtypes, the workbook's headers and notes and the
-dataset README are all derived from this module; nothing else names a column's meaning.
+The Table Schemas in datapackage.json, the polars dtypes, the workbook's headers and notes, the dataset
+README and the column tables of docs/datasett.md are all derived from this module; nothing else names a
+column's meaning.
 """
 
 from __future__ import annotations
@@ -174,7 +175,7 @@ DOCUMENTS = Table(
             "layout",
             "string",
             "Oppsett",
-            "Oppsettet manifestet oppgir: auto = gjenkjent fra teksten, ellers en navngitt profil (se README).",
+            "Oppsettet manifestet oppgir: auto = gjenkjent fra teksten, ellers en navngitt profil (se docs/adding.md i prosjektet).",
             required=True,
             enum=MANIFEST_LAYOUTS,
         ),
@@ -201,7 +202,7 @@ SECTIONS = Table(
         Field("document_id", "string", "Dokument-ID", "Dokumentet overskriften står i.", required=True),
         Field("parent_section_id", "string", "Overordnet avsnitt", "Overskriften denne står under; tom på øverste nivå."),
         Field("title", "string", "Overskrift", "Overskriften slik den står i teksten.", required=True),
-        Field("level", "integer", "Nivå", "1 = kapittel, 2 = underkapittel, 3 = faktaboks i et underkapittel.", required=True, minimum=1),
+        Field("level", "integer", "Nivå", "1 = kapittel, 2 = underkapittel og så videre (Markdown-nivå eller nummerering som 1.2.3); en faktaboks står ett nivå under overskriften den hører til.", required=True, minimum=1),
         _line("line_start", "Første linje", "Fysisk linje i tekstfilen der overskriften står (1 = første)."),
     ),
     ("section_id",),
@@ -324,7 +325,15 @@ PLEDGE_TOPICS = Table(
             required=True,
             enum=TOPIC_METHODS,
         ),
-        Field("score", "number", "Styrke", "Hvor sikker klassifiseringen er, 0–1 (1 for overskrift og redaksjonelt valg).", required=True),
+        Field(
+            "score",
+            "number",
+            "Styrke",
+            "Hvor sterkt metoden peker på temaet, 0–1 (ikke en sannsynlighet): override 1; heading 1 når overskriften løftet står "
+            "rett under avgjør, 0,9 når en overskrift lenger opp gjør det, 0,5 når bare en bred overskrift avgjør; keyword = temaets andel av ordlistetreffene i teksten; "
+            "parent = det overordnede punktets; fallback 0.",
+            required=True,
+        ),
     ),
     ("pledge_id", "rank"),
     (
@@ -351,8 +360,9 @@ RELATIONS = Table(
         Field(
             "score",
             "number",
-            "Likhet",
-            "Sannsynligheten for at paret hører sammen, 0–1, etter en modell lært fra håndleste par (ordlikhet, betydningslikhet og tema); 1 for redaksjonelle.",
+            "Sannsynlighet",
+            "For auto: sannsynligheten 0–1 som relasjonsmodellen (logistisk regresjon lært av håndmerkede par) gir for at "
+            "paret henger sammen. For editorial: alltid 1, satt av redaksjonen, ikke beregnet.",
             required=True,
         ),
         Field(
@@ -385,11 +395,6 @@ RELATIONS = Table(
 FOUNDATION_TABLES = (ACTORS, DOCUMENTS, SECTIONS, PLEDGES, PLEDGE_SOURCES)
 # A table added later goes last: the resources and sheets already published keep their places.
 ALL_TABLES = FOUNDATION_TABLES + (TOPICS, PLEDGE_TOPICS, RELATIONS, GROUPS)
-
-
-def empty_frame(table: Table) -> pl.DataFrame:
-    """An empty frame with the table's columns and dtypes."""
-    return pl.DataFrame(schema=table.polars_schema())
 
 
 def conform(frame: pl.DataFrame, table: Table) -> pl.DataFrame:

@@ -6,6 +6,7 @@ import codecs
 import datetime
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -13,18 +14,17 @@ from urllib.parse import urlsplit
 from publish.errors import InputError
 from publish.files import MAX_TEXT_BYTES, read_inside
 from publish.inputs import Entry, entries, read_text, read_toml, table
-from publish.manifest import ActorFields, DatasetFields, DocumentFields, GroupFields
+from publish.manifest import ActorFields, BookletFields, DatasetFields, DocumentFields, GroupFields
+from publish.outputs import SAFE_NAME
 from publish.schema import ACTOR_KINDS, DOCUMENT_KINDS, LINE_NUMBER_POSITIONS, MANIFEST_LAYOUTS
 from publish.text import CONTROL_CHARACTERS
 
 MANIFEST_NAME = "sources.toml"
 CHANGELOG_NAME = "CHANGELOG.md"
-# Ids and the dataset name become file names (pages, release files): this pattern is the only one allowed.
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # The longest physical line of a text. Measured: the seeds' longest line has 399 characters (a web
-# paragraph), the development corpus's 636 (tests/corpus/texts); 4,000 leaves six times that while a
+# paragraph), the development corpus's 636 (../shared/corpus); 4,000 leaves six times that while a
 # runaway line (a binary file, a PDF export without line breaks) stops here with its line number.
 MAX_LINE_CHARS = 4_000
 # Control characters a text export leaves behind (NUL, ESC, BEL, a stray U+0001 after a bullet): removed
@@ -70,6 +70,22 @@ class Group:
     title: str  # the booklet's title, e.g. "Løfter i Bærum"
     subtitle: str = DEFAULT_SUBTITLE
     election: str = ""  # one of ELECTIONS, or "" when the manifest does not say
+
+
+@dataclass(frozen=True)
+class Booklet:
+    """A booklet to print: a group's actors (or some of them) on some of the chapters, e.g. a committee's.
+
+    Without [[booklets]] in the manifest, each group gets one booklet of every chapter, named as the group.
+    """
+
+    booklet_id: str
+    group: str
+    title: str
+    topics: tuple[str, ...] = ()  # chapter (topic) ids, in the booklet's order of chapters; () = every chapter
+    actors: tuple[str, ...] = ()  # actor ids of the group; () = all of them
+    declared: bool = False  # a [[booklets]] entry (its files lie in build/booklets/<id>/)
+    line: int = 0  # the manifest line of its topics, for an unknown topic found once the taxonomy is read
 
 
 @dataclass(frozen=True)
@@ -122,6 +138,7 @@ class Corpus:
     seeds_dir: Path = field(default=Path("seeds"))
     groups: tuple[Group, ...] = ()
     changelog: str | None = None  # CHANGELOG.md of the seeds, copied into the package; None when there is none
+    booklets: tuple[Booklet, ...] = ()
 
     def actors_of(self, group_id: str) -> tuple[Actor, ...]:
         return tuple(a for a in self.actors if a.group == group_id)
@@ -192,10 +209,12 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         raise InputError(seeds_dir, what, hint=f"--seeds names the folder that holds {MANIFEST_NAME} and the texts")
     manifest_path = seeds_dir / MANIFEST_NAME
     data, manifest_text = read_toml(manifest_path, seeds_dir)
-    unknown = sorted(set(data) - {"dataset", "groups", "actors", "documents"})
+    unknown = sorted(set(data) - {"dataset", "groups", "actors", "documents", "booklets"})
     if unknown:
         raise InputError(
-            manifest_path, f"unknown table {unknown[0]!r}", hint="the manifest has [dataset], [[groups]], [[actors]] and [[documents]]"
+            manifest_path,
+            f"unknown table {unknown[0]!r}",
+            hint="the manifest has [dataset], [[groups]], [[actors]], [[documents]] and [[booklets]]",
         )
     dataset = _dataset(table(data, manifest_text, manifest_path, "dataset", "[dataset]"))
     group_entries = entries(data, manifest_text, manifest_path, "groups", "group")
@@ -205,7 +224,10 @@ def load_corpus(seeds_dir: Path) -> Corpus:
     groups = _check_groups(groups, group_entries, actors) if groups else _derived_groups(dataset, actors)
     documents = _documents(entries(data, manifest_text, manifest_path, "documents", "document"), {a.actor_id for a in actors}, seeds_dir)
     changelog = _changelog(seeds_dir / CHANGELOG_NAME, seeds_dir)
-    return Corpus(dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups, changelog=changelog)
+    booklets = _booklets(entries(data, manifest_text, manifest_path, "booklets", "booklet"), groups, actors)
+    return Corpus(
+        dataset=dataset, actors=actors, documents=documents, seeds_dir=seeds_dir, groups=groups, changelog=changelog, booklets=booklets
+    )
 
 
 def _changelog(path: Path, seeds_dir: Path) -> str | None:
@@ -216,20 +238,18 @@ def _changelog(path: Path, seeds_dir: Path) -> str | None:
 
 def _id(entry: Entry, key: str = "id") -> str:
     value = entry.text(key)
-    if not ID_PATTERN.fullmatch(value):
+    if not SAFE_NAME.fullmatch(value):
         raise entry.error(
             key, f"{key} {value[:70]!r} must be lower-case letters, digits and dashes (at most 64)", hint="it becomes part of file names"
         )
     return value
 
 
-def _url(entry: Entry, key: str, value: str, *, empty: bool = True) -> str:
-    """A web address the package, the DCAT record and the booklet link to: http(s) with a host, or empty
-    where allowed. Anything else (`javascript:`, `file:`, a bare name) would be published as a link."""
-    if value == "" and empty:
-        return value
-    if not _is_web_address(value):
-        hint = "write the whole address, such as https://example.no/side" + (", or leave it empty" if empty else "")
+def _url(entry: Entry, key: str, value: str) -> str:
+    """A web address the package, the DCAT record and the booklet link to: http(s) with a host, or empty.
+    Anything else (`javascript:`, `file:`, a bare name) would be published as a link."""
+    if value and not _is_web_address(value):
+        hint = "write the whole address, such as https://example.no/side, or leave it empty"
         raise entry.error(key, f"{key} {value[:80]!r} is not an http(s) address", hint=hint)
     return value
 
@@ -264,7 +284,7 @@ def _dataset(entry: Entry) -> Dataset:
         created=created,
         license=fields.license,
         license_title=fields.license_title,
-        license_path=_url(entry, "license_path", fields.license_path, empty=False),
+        license_path=_url(entry, "license_path", fields.license_path),
         publisher=fields.publisher,
         keywords=tuple(fields.keywords),
         homepage=_url(entry, "homepage", fields.homepage),
@@ -332,6 +352,49 @@ def _derived_groups(dataset: Dataset, actors: tuple[Actor, ...]) -> tuple[Group,
         municipality = next((a.name for a in actors if a.group == group_id and a.kind == "municipality"), unnamed)
         groups.append(Group(group_id, municipality, title, _default_subtitle(group_id, actors), dataset.election))
     return tuple(groups)
+
+
+def _booklets(found: list[Entry], groups: tuple[Group, ...], actors: tuple[Actor, ...]) -> tuple[Booklet, ...]:
+    """The [[booklets]] entries, each of a known group and that group's actors; without any, one per group.
+
+    Its topics are checked against the taxonomy once that is read (`check_booklet_topics`).
+    """
+    if not found:
+        return tuple(Booklet(g.group_id, g.group_id, g.title) for g in groups)
+    booklets: list[Booklet] = []
+    for entry in found:
+        booklet_id = _id(entry)
+        entry.what = f"booklet {booklet_id!r}"
+        fields = entry.model(BookletFields)
+        if any(b.booklet_id == booklet_id for b in booklets):
+            raise entry.error("id", f"duplicate booklet id {booklet_id!r}")
+        group = fields.group
+        if group not in {g.group_id for g in groups}:
+            raise entry.error("group", f"names unknown group {group!r}", hint=f"known groups: {', '.join(g.group_id for g in groups)}")
+        topics = tuple(fields.topics)
+        if not topics:
+            raise entry.error("topics", "topics is empty", hint='list the chapter ids the booklet holds: topics = ["skole", "barnehage"]')
+        members = [a.actor_id for a in actors if a.group == group]
+        chosen = tuple(fields.actors)
+        for actor in chosen:
+            if actor not in members:
+                raise entry.error("actors", f"names {actor!r}, not an actor of group {group!r}", hint=f"its actors: {', '.join(members)}")
+        booklets.append(Booklet(booklet_id, group, fields.title, topics, chosen, declared=True, line=entry.line_of("topics")))
+    return tuple(booklets)
+
+
+def check_booklet_topics(corpus: Corpus, topic_ids: list[str]) -> None:
+    """Every chapter a [[booklets]] entry names is one of the taxonomy's (topics.toml), each named once."""
+    for booklet in corpus.booklets:
+        for topic in booklet.topics:
+            if topic not in topic_ids or booklet.topics.count(topic) > 1:
+                what = f"names unknown topic {topic!r}" if topic not in topic_ids else f"names topic {topic!r} twice"
+                raise InputError(
+                    corpus.seeds_dir / MANIFEST_NAME,
+                    f"booklet {booklet.booklet_id!r}: {what}",
+                    line=booklet.line,
+                    hint=f"the topics of topics.toml: {', '.join(topic_ids)}",
+                )
 
 
 def _actors(found: list[Entry], path: Path, group_ids: set[str] | None = None) -> tuple[Actor, ...]:
@@ -441,10 +504,24 @@ def _inside(seeds_dir: Path, name: str, entry: Entry) -> Path:
             hint=f"put the text under {seeds_dir}/texts/ and name it relative to {seeds_dir} (no '..', absolute path or symlink out)",
         )
     if not target.exists():  # what else is not a regular file (a FIFO, a device) read_inside names
-        raise entry.error("file", f"file {name!r} not found under {seeds_dir}")
+        raise entry.error("file", f"file {name!r} not found under {seeds_dir}", hint=_same_name_hint(target))
     if target.is_dir():
         raise entry.error("file", f"file {name!r} is a folder", hint="name the text file itself")
     return target
+
+
+def _same_name_hint(target: Path) -> str:
+    """A file whose name differs from the one sought only in its Unicode form or case: a name typed on one
+    system (NFC "bærum.txt") and saved on another (macOS writes NFD) looks the same and is not found."""
+    key = unicodedata.normalize("NFC", target.name).casefold()
+    if not target.parent.is_dir():
+        return ""
+    found = sorted(p.name for p in target.parent.iterdir() if unicodedata.normalize("NFC", p.name).casefold() == key)
+    if not found:
+        return ""
+    if unicodedata.normalize("NFC", found[0]) == unicodedata.normalize("NFC", target.name):
+        return "the folder has this name in the other Unicode form (NFC or NFD, as macOS writes it): rename the file to the manifest's name"
+    return f"the folder has {found[0]!r}: the letters' case counts in a file name"
 
 
 def _bullets(entry: Entry, bullets: list[str]) -> tuple[str, ...]:

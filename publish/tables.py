@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 import polars as pl
@@ -23,12 +24,12 @@ from publish.text import content_stems, normalise
 
 # Two texts of one actor are one pledge when their rapidfuzz ratio (on normalised text) is at least
 # this AND every content word of the shorter one (by stem) stands in the longer one. Chosen by reading
-# every pair of the seeds above 70 (README, "Duplicates"): the ratio alone would merge "voksne som jobber
+# every pair of the seeds above 70 (docs/method.md, "Duplicates"): the ratio alone would merge "voksne som jobber
 # i barnehagene" with "... i skolene" (92.9) but not "Innføre søskenmoderasjon (for familier) på tvers
 # av barnehage og SFO" (89.1); the stem-subset test tells the two apart.
 NEAR_DUPLICATE_RATIO = 85.0
 # The longest pledge: measured, the seeds' longest has 540 characters (Rødt, frivillighet) and the
-# development corpus's 1,042 (tests/corpus, 17 texts); 5,000 is about five times that, far below a
+# development corpus's 1,042 (../shared/corpus, 17 texts); 5,000 is about five times that, far below a
 # workbook cell's 32,767, and stops a list whose end the layout missed (one "pledge" of a whole text).
 MAX_PLEDGE_CHARS = 5_000
 # Whitespace control characters a text may still hold (tab, vertical tab, form feed: a page break) never
@@ -109,14 +110,17 @@ class _Known:
     """Pledges seen so far for one (actor, kind, parent): exact lookup, then rapidfuzz over the few
     that can pass the stem test, found in an index instead of compared with every pledge so far.
 
-    A known pledge can merge with a new text only if the shorter one's stems all stand in the longer.
-    If the new text is the shorter (or as long), the known one holds the new text's two rarest stems
-    (`containing`, a set per stem, intersected); if the known one is shorter, its own two rarest stems
-    (fewer if it has fewer) are among the new text's stems (`keyed`). A new text without any stem is
-    the shorter of every pair, so it looks at every pledge of a length that a ratio of 85 allows. The
-    candidates are thus every pledge that could pass both tests, and the merges are the same as when
-    comparing with all of them (tests/test_bad_input.py compares the two), for a fraction of the work:
-    10,000 bullets 0.6 s instead of 6 s, 100,000 in seconds instead of more than ten minutes.
+    A known pledge can merge with a new text only if the shorter one's stems all stand in the longer,
+    so only those whose stems hold all the new text's, or lie all among them, are compared: the same
+    stems (`same_stems`); more stems, holding all the new text's (`containing`, a set per stem and
+    number of stems, intersected rarest first for each larger number); fewer stems, all among the new
+    text's (one fewer: the new text's stems less one, looked up in `same_stems`; more fewer: `keyed` by
+    their two rarest stems and their number, then checked). Kept apart by number,
+    texts alike but for a word of a small vocabulary meet only those that can merge with them (R01).
+    A new text without any stem is the shorter of every pair, so it looks at every pledge of a length
+    that a ratio of 85 allows. The merges are the same as when comparing with all known pledges
+    (tests/test_bad_input.py compares the two), for a fraction of the work: 10,000 bullets 0.6 s
+    instead of 6 s, 100,000 in seconds instead of more than ten minutes.
     """
 
     def __init__(self) -> None:
@@ -124,8 +128,11 @@ class _Known:
         self.norms: list[str] = []  # the candidates' normalised texts, for rapidfuzz's batch search
         self.ids: list[str] = []
         self.exact: dict[str, str] = {}
-        self.containing: dict[str, set[int]] = defaultdict(set)  # stem -> known texts that have it
-        self.keyed: dict[tuple[str, ...], list[int]] = defaultdict(list)  # two rarest stems -> known texts
+        self.same_stems: dict[frozenset[str], list[int]] = defaultdict(list)
+        self.containing: dict[tuple[str, int], set[int]] = defaultdict(set)  # (stem, number of stems) -> known texts
+        self.stem_counts: set[int] = set()
+        # two rarest stems -> number of stems -> known texts
+        self.keyed: dict[tuple[str, ...], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         self.by_length: dict[int, list[int]] = defaultdict(list)  # for new texts without stems
 
     def add(self, candidate: _Candidate, pledge_id: str) -> None:
@@ -134,27 +141,42 @@ class _Known:
         self.norms.append(candidate.norm)
         self.ids.append(pledge_id)
         self.exact.setdefault(candidate.norm, pledge_id)
+        self.same_stems[candidate.stems].append(index)
+        self.stem_counts.add(len(candidate.stems))
         for stem in candidate.stems:
-            self.containing[stem].add(index)
-        self.keyed[candidate.ordered[:2]].append(index)
+            self.containing[stem, len(candidate.stems)].add(index)
+        self.keyed[candidate.ordered[:2]][len(candidate.stems)].append(index)
         self.by_length[len(candidate.norm)].append(index)
 
     def _pool(self, candidate: _Candidate) -> list[int]:
         """Every known pledge that could pass the stem test with `candidate`, in the order they came."""
-        ordered, empty = candidate.ordered, set()
+        ordered = candidate.ordered
         if not ordered:
             longest = int(len(candidate.norm) * (200 - NEAR_DUPLICATE_RATIO) / NEAR_DUPLICATE_RATIO) + 1
             pool = {i for n in range(len(candidate.norm), longest + 1) for i in self.by_length.get(n, ())}
-        elif len(ordered) == 1:
-            pool = set(self.containing.get(ordered[0], empty))
         else:
-            pool = self.containing.get(ordered[0], empty) & self.containing.get(ordered[1], empty)
-        pool.update(self.keyed.get((), ()))
-        for at, first in enumerate(ordered):
-            pool.update(self.keyed.get((first,), ()))
-            for second in ordered[at + 1 :]:
-                pool.update(self.keyed.get((first, second), ()))
+            pool = set(self.same_stems.get(candidate.stems, ()))
+            for count in self.stem_counts:
+                if count > len(ordered):
+                    pool |= self._holding(ordered, count)
+            for stem in ordered:  # one stem fewer: exactly the new text's stems less one
+                pool.update(self.same_stems.get(candidate.stems - {stem}, ()))
+        within: set[int] = set()  # known texts with at least two stems fewer, whose two rarest it holds
+        for key in [()] + [(first,) for first in ordered] + list(combinations(ordered, 2)):
+            for count, indexes in self.keyed.get(key, {}).items():
+                if count < len(ordered) - 1 or not key:
+                    within.update(indexes)
+        pool.update(i for i in within if self.candidates[i].stems <= candidate.stems)
         return sorted(pool)
+
+    def _holding(self, ordered: tuple[str, ...], count: int) -> set[int]:
+        """The known texts of `count` stems that hold all these stems (rarest first: the first sets are small)."""
+        found = self.containing.get((ordered[0], count), set())
+        for stem in ordered[1:]:
+            if not found:
+                break
+            found = found & self.containing.get((stem, count), set())
+        return set(found)
 
     def best(self, candidate: _Candidate) -> tuple[str, float] | None:
         """The id and ratio of the closest known pledge that this text merely rewords."""

@@ -230,9 +230,9 @@ def test_an_edit_of_one_group_lays_out_that_groups_booklet_alone_and_the_bytes_a
     assert len(pdf_lines) == 4
     assert all(("laid out by an earlier build" in line) == (" k1-2: " in line) for line in pdf_lines), pdf_lines
     one = again.out / "groups" / "k1-2"
-    assert (one / "report-booklet.pdf").read_bytes() == (paths.out / "groups" / "k1-2" / "report-booklet.pdf").read_bytes()
-    with pikepdf.open(one / "report.pdf") as pdf:  # the untouched group's booklet carries the new data
-        assert pdf.attachments["datapackage.zip"].get_file().read_bytes() == (again.out / "datapackage.zip").read_bytes()
+    for name in ("report.pdf", "report-booklet.pdf"):  # the untouched group's booklets carry the new data
+        with pikepdf.open(one / name) as pdf:
+            assert pdf.attachments["datapackage.zip"].get_file().read_bytes() == (again.out / "datapackage.zip").read_bytes()
     fresh = Paths(seeds=seeds, package=tmp_path / "fresh-datapackage", out=tmp_path / "fresh-build")
     build(fresh, StageLog(echo=lambda _: None))
     for group in ("k1-2", "k2-4"):

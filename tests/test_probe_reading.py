@@ -160,6 +160,16 @@ def mixed_line_ends(raw: bytes) -> bytes:
     return b"".join(line + (b"\r\n", b"\n", b"\r")[n % 3] for n, line in enumerate(lines[:-1])) + lines[-1]
 
 
+def rename_text(in_manifest: str, on_disk: str) -> Callable[[Path], int]:
+    """The manifest names the text one way, the disk holds it under a name that looks alike."""
+
+    def make(folder: Path) -> int:
+        (folder / AP_WEB).rename(folder / on_disk)
+        return replace(MANIFEST, f'file = "{AP_WEB}"', f'file = "{in_manifest}"')(folder)
+
+    return make
+
+
 def seeds_as_link(folder: Path) -> None:
     """--seeds names a link to the real folder (the case's folder becomes that link)."""
     real = folder.parent / "ekte-seeds"
@@ -184,6 +194,7 @@ CASES = [
     Case("manifest-17-mib-sparse", "build", sparse(MANIFEST, 17 * 2**20), r"sources.toml: 17,825,792 bytes; at most 16,777,216 are read\n  hint: "),
     # the manifest's bytes and syntax
     Case("manifest-utf16", "build", transform(MANIFEST, lambda raw: raw.decode("utf-8").encode("utf-16")), r"sources.toml:1: not valid UTF-8: byte 0xff at offset 0\n"),
+    Case("manifest-cp1252", "build", transform(MANIFEST, lambda raw: raw.decode("utf-8").encode("cp1252")), r"sources.toml:10: not valid UTF-8: byte 0xf8 at offset \d+\n  hint: save the file as UTF-8 \(an editor's 'UTF-8', not 'ANSI'\)$"),
     Case("manifest-nul-byte-in-key", "build", replace(MANIFEST, "publisher = ", "publi\x00sher = "), r"sources.toml:{}: malformed TOML: Expected '=' after a key"),
     Case("manifest-nul-escape-in-value", "build", replace(MANIFEST, 'publisher = "', 'publisher = "\\u0000'), r"sources.toml:{}: \[dataset\]: publisher contains the control character U\+0000 NUL\n"),
     Case("manifest-key-twice", "build", replace(MANIFEST, 'version = "1.0.0"', 'version = "1.0.0"\nversion = "1.0.1"'), r"sources.toml:{}: malformed TOML: Cannot overwrite a value"),
@@ -200,6 +211,8 @@ CASES = [
     Case("texts-folder-is-a-link-out", "build", texts_folder_out, r"sources.toml:\d+: document 'ap-program-2023': file 'texts/ap-baerum-program-2023-2027.txt' " + OUTSIDE),
     Case("text-is-a-fifo", "build", fifo(AP_WEB), r"seeds/texts/ap-web-arbeid.txt: is a named pipe \(FIFO\), not a regular file\n  hint: give a file saved on disk$"),
     Case("text-is-a-folder", "build", replace(MANIFEST, f'file = "{AP_WEB}"', 'file = "texts"'), r"sources.toml:{}: document 'ap-web-arbeid': file 'texts' is a folder\n  hint: name the text file itself$"),
+    Case("file-name-in-nfd-on-disk", "build", rename_text("texts/b\u00e5t.txt", "texts/ba\u030at.txt"), r"sources.toml:{}: document 'ap-web-arbeid': file 'texts/b\u00e5t.txt' not found under \S*seeds\n  hint: the folder has this name in the other Unicode form \(NFC or NFD"),
+    Case("file-name-in-other-case-on-disk", "build", rename_text("texts/Arbeid.txt", "texts/arbeid.txt"), r"sources.toml:{}: document 'ap-web-arbeid': file 'texts/Arbeid.txt' not found under \S*seeds\n  hint: the folder has 'arbeid.txt': the letters' case counts"),
     Case("file-empty-string", "build", replace(MANIFEST, f'file = "{AP_WEB}"', 'file = ""'), r"sources.toml:{}: document 'ap-web-arbeid': file is empty$"),
     Case("file-with-backslash", "build", replace(MANIFEST, f'file = "{AP_WEB}"', 'file = "texts\\\\ap-web-arbeid.txt"'), r"sources.toml:{}: document 'ap-web-arbeid': file 'texts\\\\ap-web-arbeid.txt' " + OUTSIDE),
     Case("file-with-nul", "build", replace(MANIFEST, f'file = "{AP_WEB}"', 'file = "texts/ap\\u0000.txt"'), r"sources.toml:{}: document 'ap-web-arbeid': file contains the control character U\+0000 NUL"),
@@ -227,7 +240,9 @@ CASES = [
     Case("csv-header-other-case", "overrides", write(OVERRIDES, b"Pledge_ID,topic_id,reason\n"), r"topic_overrides.csv:1: lacks the column 'pledge_id' \(has Pledge_ID, topic_id, reason\)\n"),
     Case("csv-bom-then-a-column-twice", "overrides", write(OVERRIDES, b"\xef\xbb\xbfpledge_id,pledge_id,topic_id,reason\n"), r"topic_overrides.csv:1: the header names the column 'pledge_id' twice \(columns 1 and 2\)\n"),
     Case("csv-spreadsheet-empty-columns", "overrides", write(OVERRIDES, b"pledge_id,topic_id,reason,,\nap-dcbff5aaf6,bolig,x,,\n"), r"topic_overrides.csv:1: column 4 of the header has no name\n  hint: remove the empty column"),
-    Case("csv-field-over-128-kib", "overrides", write(OVERRIDES, HEADER + b'ap-dcbff5aaf6,bolig,"' + b"x" * 200_000 + b'"\n'), r"topic_overrides.csv:2: malformed CSV: field larger than field limit \(131072\)$"),
+    Case("csv-field-over-128-kib", "overrides", write(OVERRIDES, HEADER + b'ap-dcbff5aaf6,bolig,"' + b"x" * 200_000 + b'"\n'), r"topic_overrides.csv:2: a field of more than 131,072 characters\n  hint: a text with a comma, a quote or a line break is in double quotes"),
+    Case("csv-quote-left-open", "overrides", write(OVERRIDES, HEADER + b'ap-dcbff5aaf6,bolig,"aldri slutt\nog mer\n'), r"topic_overrides.csv:2: malformed CSV: unexpected end of data\n  hint: [^\n]*is a quote on this line left open\?$"),
+    Case("csv-empty-file", "overrides", write(OVERRIDES, b""), r"topic_overrides.csv:1: empty file: the header needs pledge_id,topic_id,reason$"),
     Case("csv-cr-and-crlf-lines", "overrides", write(OVERRIDES, b"pledge_id,topic_id,reason\r\nap-dcbff5aaf6,bolig,x\rap-dcbff5aaf6,bolig,y\n"), r"topic_overrides.csv:3: pledge 'ap-dcbff5aaf6' is overridden twice \(also on line 2\)\n"),
     Case("csv-is-a-folder", "overrides", folder_for(OVERRIDES), r"topic_overrides.csv: is a folder, not a file$"),
     Case("csv-dangling-link", "overrides", link(OVERRIDES, lambda f: "borte.csv"), r"topic_overrides.csv: file not found$"),

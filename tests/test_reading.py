@@ -125,6 +125,20 @@ def test_a_device_is_not_read_even_inside_its_folder():
     assert str(raised.value) == "/dev/zero: is a character device, not a regular file\n  hint: give a file saved on disk"
 
 
+def test_a_socket_is_named_as_one(tmp_path):
+    """open() refuses a socket (ENXIO); the message names what it is, not the errno."""
+    import socket
+
+    from publish.errors import InputError
+    from publish.files import MAX_EDITOR_BYTES, read_inside
+
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(tmp_path / "relations.csv"))
+        with pytest.raises(InputError) as raised:
+            read_inside(tmp_path / "relations.csv", MAX_EDITOR_BYTES)
+    assert str(raised.value) == f"{tmp_path}/relations.csv: is a socket, not a regular file\n  hint: give a file saved on disk"
+
+
 @pytest.mark.build  # runs `publish build` in-process
 def test_a_file_larger_than_its_limit_is_refused_before_it_is_read(capsys, seeds, previous):
     with (seeds / MANIFEST).open("r+b") as handle:

@@ -5,7 +5,7 @@ is the labelled text. A non-item label is a false positive when any extracted it
 (an item starting there, or prose glued onto an item). Recall = right items / labelled items;
 precision = right items / (right items + non-items covered).
 
-`python -m tests.corpus.score` prints the README's table.
+`python -m tests.corpus.score` prints both per document (docs/method.md says how they are read).
 """
 
 from __future__ import annotations
