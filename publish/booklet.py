@@ -378,7 +378,7 @@ class BookletModel:
         self.frames = group_frames(frames, group.group_id, actors) if group else frames
         self.topics = topics
         relations = self.frames["relations"]
-        self.marks = {  # the method page's counts: what the booklet marks, and what it leaves to the data
+        self.mark_counts = {  # the method page's counts: what the booklet marks, and what it leaves to the data
             "editorial": relations.filter(pl.col("printed") & (pl.col("method") == "editorial")).height,
             "editorial_disagree": relations.filter((pl.col("method") == "editorial") & (pl.col("relation") == "disagree")).height,
             "auto": relations.filter(pl.col("printed") & (pl.col("method") == "auto")).height,
