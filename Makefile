@@ -65,8 +65,11 @@ fi
 endef
 
 # Debian packages whose data decide the relations, as file:package: Apertium's Nynorsk-to-Bokmål
-# translation, in which a Nynorsk programme is compared with Bokmål ones (publish/nynorsk.py).
-SYSTEM_DATA := /usr/share/apertium/modes/nno-nob.mode:apertium-nno-nob
+# translation, in which a Nynorsk programme is compared with Bokmål ones (publish/nynorsk.py); and
+# those that read the inputs: Poppler's pdftotext, which reads a PDF named in the manifest (publish/pdf.py),
+# and the Norwegian Bokmål and Nynorsk word lists that find garbled letters (publish/garbled.py).
+SYSTEM_DATA := /usr/share/apertium/modes/nno-nob.mode:apertium-nno-nob /usr/bin/pdftotext:poppler-utils \
+  /usr/share/hunspell/nb_NO.dic:hunspell-no
 
 system:
 	@missing="$$($(PYTHON) -c 'import ctypes.util, sys; print(*(p for l, p in (a.split(":") for a in sys.argv[1:]) if not ctypes.util.find_library(l)))' $(SYSTEM_LIBRARIES)) \

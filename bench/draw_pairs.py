@@ -54,6 +54,10 @@ def _pledges(frames: dict, group: str) -> list[tuple[str, str, str]]:
 
 
 def _chapter_pairs(pledges: list, count: int, rng: random.Random) -> list[tuple]:
+    """`count` pairs of two actors' pledges in one chapter, drawn with replacement (the strata take the
+    first distinct ones); none where no chapter holds two actors' pledges."""
+    if not any(a[2] == b[2] and a[0] != b[0] for a, b in combinations(pledges, 2)):
+        return []
     pairs = []
     while len(pairs) < count:
         a = rng.choice(pledges)

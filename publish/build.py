@@ -20,6 +20,7 @@ import polars as pl
 
 from publish import classify, evaluate, extract, impose, outputs, package, relate, release, schema, semantic, sources, tables
 from publish.errors import InputError, printable
+from publish.garbled import garbled_words
 from publish.helper import Helper, Job
 from publish.outputs import Publication
 
@@ -51,6 +52,7 @@ OUT_NAMES = (
     "release",
     "site",
     outputs.MARKER,
+    "texts",
 )
 # What the build makes in --package, which it replaces whole.
 PACKAGE_NAMES = ("datapackage.json", "data", "README.md", "CHANGELOG.md", outputs.MARKER)
@@ -128,8 +130,10 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
     # writes into a removed one.
     with _terminate_as_interrupt(), Publication() as publication:
         corpus = _corpus(paths, log)
-        package_dir = publication.folder(_owned(paths.package, "--package", corpus, PACKAGE_NAMES))
-        out_dir = publication.files(_owned(paths.out, "--out", corpus, OUT_NAMES), owned=OUT_NAMES)
+        outputs.check_owned(paths.package, "--package", corpus.dataset.name, PACKAGE_NAMES, whole=True)
+        outputs.check_owned(paths.out, "--out", corpus.dataset.name, OUT_NAMES, whole=False)
+        package_dir = publication.folder(paths.package)
+        out_dir = publication.files(paths.out, owned=OUT_NAMES)
         for staged in (package_dir, out_dir):
             (staged / outputs.MARKER).write_text(outputs.marker_text(corpus.dataset.name), encoding="utf-8")
         warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
@@ -206,12 +210,6 @@ def _say_recovered(placed: list[Path], log: StageLog) -> None:
         log.echo(f"recovered: an earlier build was stopped while publishing; its {len(placed)} outputs are now in place")
 
 
-def _owned(path: Path, option: str, corpus: sources.Corpus, names: tuple[str, ...]) -> Path:
-    """`path`, once it is known to be new, empty or this dataset's earlier output (never a folder of other files)."""
-    outputs.check_owned(path, option, corpus.dataset.name, names)
-    return path
-
-
 def _data(
     paths: Paths, log: StageLog, embeddings: semantic.Embeddings | None = None
 ) -> tuple[sources.Corpus, dict[str, pl.DataFrame], pl.DataFrame]:
@@ -231,7 +229,7 @@ def _tables(
     corpus: sources.Corpus, paths: Paths, log: StageLog, embeddings: semantic.Embeddings
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """Every table of the contract, and the automatic relations alone."""
-    extractions = log.run("extract", lambda: _extract_all(corpus), _describe_extractions)
+    extractions = log.run("extract", lambda: _extract_all(corpus, log), _describe_extractions)
     frames = log.run("tables", lambda: tables.build_tables(corpus, extractions), _counts)
     frames.update(log.run("topics", lambda: _topics(paths.seeds, frames, log), _counts))
     sources.check_booklet_topics(corpus, frames["topics"]["topic_id"].to_list())
@@ -247,11 +245,20 @@ def _write_data(corpus, frames, scores, package_dir: Path, out_dir: Path, log: S
     """The package, handed to the helper to validate, then the zip and the workbook; returns the validation."""
     contract = {t.name: t for t in schema.ALL_TABLES}
     log.run("package", lambda: package.write_package(corpus, frames, contract, package_dir), lambda _: f"{len(contract)} resources")
+    _write_texts(corpus, out_dir / "texts")
     (out_dir / "evaluation.json").write_text(json.dumps(scores.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     validation = helper.submit(package.validate_package, package_dir / "datapackage.json")
     log.run("zip", lambda: package.write_zip(package_dir, out_dir / "datapackage.zip"), lambda _: "datapackage.zip")
     log.run("workbook", lambda: _workbook(corpus, frames, contract, out_dir / "workbook.xlsx"), lambda n: f"workbook.xlsx, {n} sheets")
     return validation
+
+
+def _write_texts(corpus: sources.Corpus, folder: Path) -> None:
+    """The text read from each PDF or web page, as the line numbers of the tables count its lines."""
+    for document in corpus.documents:
+        if Path(document.source_file).suffix.lower() not in (".txt", ".md", ".markdown", ""):
+            folder.mkdir(exist_ok=True)
+            (folder / f"{document.document_id}.txt").write_text("".join(f"{line}\n" for line in document.lines), encoding="utf-8")
 
 
 def _check(validation: Job[list[str]], staged: Path, descriptor: Path, log: StageLog) -> None:
@@ -490,15 +497,25 @@ def _describe_extractions(extractions: dict[str, extract.Extraction]) -> str:
     return "\n".join(lines)
 
 
-def _extract_all(corpus: sources.Corpus) -> dict[str, extract.Extraction]:
+def _extract_all(corpus: sources.Corpus, log: StageLog) -> dict[str, extract.Extraction]:
+    """Every document's extraction; one that yields no pledge is a warning naming it, never a stop:
+    the rest of its group is still compared."""
     results: dict[str, extract.Extraction] = {}
     for document in corpus.documents:
         extraction = extract.extract(document)
         if not extraction.items:
-            raise InputError(
-                corpus.seeds_dir / document.source_file,
-                f"no list items found (layout {document.layout!r}: {extraction.layout.describe()})",
-                hint="check the text's list markers; the manifest's bullets, line_numbers or layout options correct what detection gets wrong",
+            log.echo(
+                f"warning: {corpus.seeds_dir / document.source_file}: no pledges found (layout {document.layout!r}:"
+                f" {extraction.layout.describe()}); check the text's list markers, or the manifest's bullets,"
+                " line_numbers or layout options"
             )
+        for line in extraction.long_items:
+            log.echo(
+                f"warning: {corpus.seeds_dir / document.source_file}:{line}: an item over {extract.MAX_ITEM_CHARS:,} characters with no"
+                " sentence end to split it at; a list marker or the end of the list is probably missing here"
+            )
+        garbled = sum(1 for item in extraction.items if garbled_words(item.text))
+        if garbled:
+            log.echo(f"warning: {garbled} pledges with garbled letters in {corpus.seeds_dir / document.source_file} (marked in pledges.garbled_words)")
         results[document.document_id] = extraction
     return results

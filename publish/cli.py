@@ -11,6 +11,7 @@ DESCRIPTION = """Publish party-pledge comparisons from the seed texts.
   build     seeds -> tables -> datapackage/ (the open dataset) and build/ (zip, workbook, report)
   validate  check a built data package with Frictionless (0 errors expected)
   diff      list pledges added, removed and changed between two versions of the package
+  add       copy or download a programme (PDF, web page, text) into the seeds and add it to the manifest
   review    write a sheet of the pairs and chapters most worth an editor's look; --apply merges it into seeds/
 """
 
@@ -39,6 +40,12 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="also write the changes as CSV to this file (a text starting with = + - @ gets a ' in front, as in the package)",
     )
+    add = commands.add_parser("add", help="add a programme (PDF, web page or text; a path or an http(s) address) to the seeds")
+    add.add_argument("source", help="the file's path, or its http(s) address")
+    add.add_argument("--actor", required=True, help="the id of the party (a new one is added to the manifest)")
+    add.add_argument("--group", default=None, help="the comparison group of a new party")
+    add.add_argument("--title", default=None, help="the document's title (default: the file's name)")
+    add.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder with sources.toml and the texts (default: seeds)")
     review = commands.add_parser("review", help="write the editor's review sheet (--out), or merge a filled one into the seeds (--apply)")
     action = review.add_mutually_exclusive_group(required=True)
     action.add_argument("--out", type=Path, metavar="FILE.xlsx", help="write the sheet of pairs and chapters to review to this .xlsx file")
@@ -73,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "diff":
             return _diff(args)
+        if args.command == "add":
+            return _add(args)
         if args.command == "review":
             return _review(args)
         return _validate(args.package, args.trusted)
@@ -112,6 +121,14 @@ def _build(args: argparse.Namespace) -> int:
     if args.templates is not None:
         paths.templates = args.templates.resolve()
     build(paths)
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from publish.add import add
+
+    added = add(args.source, args.actor, seeds=args.seeds, group=args.group, title=args.title)
+    print(f"{added.file}: document {added.document_id!r}; {added.layout}; {added.pledges} pledges")
     return 0
 
 

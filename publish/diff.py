@@ -179,7 +179,8 @@ class _Rewordings:
     def _candidates(self, words: list[str]) -> list[str]:
         if len(self.rows) <= FUZZY_ALL:
             return list(self.rows)
-        rarest = sorted(set(words), key=lambda w: (len(self.words.get(w, ())), w))[:FUZZY_WORDS]
+        # Only words some added pledge still has: a word none has (often the reworded one) finds nothing.
+        rarest = sorted((w for w in set(words) if self.words.get(w)), key=lambda w: (len(self.words[w]), w))[:FUZZY_WORDS]
         found: dict[str, None] = {}
         for word in rarest:
             found.update(dict.fromkeys(islice(self.words.get(word, {}), FUZZY_PER_WORD)))
@@ -193,6 +194,8 @@ class _Rewordings:
             del self.same[norm]
         for word in self.word_sets.pop(pledge_id):
             del self.words[word][pledge_id]
+            if not self.words[word]:
+                del self.words[word]
         return row
 
 

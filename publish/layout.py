@@ -71,7 +71,11 @@ SUB_GLYPHS = "o○◦"
 # footer "- 18 -" is removed as furniture before markers are looked for.
 _NEEDS_SPACE = set("*+–—-o")
 # "1 7." is 17 with its digits drawn apart by the PDF's font.
-_NUMBERED = re.compile(r"^(?:\((?P<paren>\d{1,2})\)|(?P<num>\d{1,2}|\d \d(?=[.)]))(?P<sep>[.)]))\s+(?=\S)")
+# A date ("11. juli 2025", "1. mai") is no numbered item: the number is followed by a month.
+_MONTHS = "januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember"
+_NUMBERED = re.compile(
+    rf"^(?:\((?P<paren>\d{{1,2}})\)|(?P<num>\d{{1,2}}|\d \d(?=[.)]))(?P<sep>[.)]))\s+(?=\S)(?!(?:{_MONTHS})\b)", re.IGNORECASE
+)
 _LETTERED = re.compile(r"^\(?(?P<letter>[a-zæøå]|[ivx]{1,4})\)\s+(?=\S)")
 
 
@@ -95,6 +99,8 @@ def split_marker(text: str, extra_glyphs: tuple[str, ...] = ()) -> tuple[Marker 
     'lettered'
     >>> split_marker("-2029 er")[0] is None, split_marker("3.4 Skatt")[0] is None, split_marker("o) At")[0].kind
     (True, True, 'lettered')
+    >>> split_marker("11. juli 2025")[0] is None, split_marker("11. Juli-aksjonen")[0] is None, split_marker("11. Styrke")[0].number
+    (True, True, 11)
     """
     for glyph in extra_glyphs:  # the manifest's own glyphs win, with or without a space after them
         if text.startswith(glyph) and text[len(glyph) :].strip():
@@ -506,7 +512,8 @@ def read_layout(document: Document) -> tuple[Layout, list[Line]]:
     pages = _pages(texts)
     # Before page numbers glued to a line's start are removed: with them a running header changes its number.
     running = running_lines(pages) if len(pages) >= _RUNNING_MIN_PAGES else numbered_running_lines(texts)
-    running |= contents_lines(texts)
+    contents = contents_lines(texts)
+    running |= contents
     tails: dict[int, str] = {}
     if len(pages) < _RUNNING_MIN_PAGES:
         tails, alone = glued_running_tails(texts, running)
@@ -519,7 +526,7 @@ def read_layout(document: Document) -> tuple[Layout, list[Line]]:
     width = _width(texts)
     page_blocks = bool(forced.get("page_blocks", _has_blocks(texts, markdown, side)))
     glyphs = document.bullets
-    lines, furniture = _content_lines(texts, numbers, side, markdown, page_blocks, running, glyphs, document)
+    lines, furniture = _content_lines(texts, numbers, side, markdown, page_blocks, running, glyphs, document, contents)
     lines = _mark_full(lines, width)
     layout = Layout(
         markdown=markdown,
@@ -607,11 +614,15 @@ def _content_lines(
     running: set[int],
     glyphs: tuple[str, ...],
     document: Document,
+    contents: set[int] = frozenset(),
 ) -> tuple[list[Line], int]:
     """Walk the cleaned lines once: drop furniture and artefacts, find markers and Markdown headings."""
     lines: list[Line] = []
     furniture = 0
     page_start = False
+    # In a PDF read by publish/pdf.py a blank line is a paragraph break also at a page's top (after its
+    # running head): the text under it opens a block, as a pull quote or a heading does, and no item runs on into it.
+    opens_block = False
     skip_until = front_matter_end(texts) if markdown else 0
     for index, text in enumerate(texts):
         if index < skip_until:
@@ -623,6 +634,8 @@ def _content_lines(
             if not text.strip():
                 continue
         stripped = text.strip()
+        if index in contents and lines and not lines[-1].blank:
+            lines.append(Line(index + 1, "", numbers[index]))  # a table of contents ends the paragraph before it: no item runs across it
         if index in running or (stripped and numbers[index] is None and is_page_number(stripped)):
             furniture += index not in running
             continue
@@ -633,14 +646,17 @@ def _content_lines(
             # between printed lines, and a line that held only its number is the break.
             if (side and numbers[index] is not None) or (not side and not page_start):
                 lines.append(Line(index + 1, "", numbers[index]))
+            opens_block = page_start and bool(document.line_pages)
             continue
         if markdown and _NAVIGATION.match(stripped):
             continue  # a scraped page's navigation or a table row: "Trygd | NAV | Pensjon"
         for part in _run_together(text) if not markdown else [text]:
             line = _line(index, part, numbers[index], markdown, page_blocks, glyphs)
             if line is not None:
+                if opens_block and not line.marker:
+                    line = dataclasses.replace(line, block_start=True)
                 lines.append(_with_page_start(line, page_start))
-                page_start = False
+                page_start = opens_block = False
     return lines, furniture
 
 

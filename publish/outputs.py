@@ -108,44 +108,53 @@ def check_places(seeds: Path, outputs: dict[str, Path], checkout: Path) -> None:
                 raise InputError(shown, f"{option} {relation} {other} ({outputs[other]})", hint="give each output a folder of its own")
 
 
-def check_owned(path: Path, option: str, dataset: str, names: Iterable[str]) -> None:
-    """Refuse an output folder that is not empty and not the build's: no marker and something in it the
-    build does not make (`names`), or a marker of another dataset (its outputs are not this build's)."""
-    if not path.is_dir():
+def check_owned(path: Path, option: str, dataset: str, names: Iterable[str], *, whole: bool) -> None:
+    """Refuse an output folder the build did not make, or one that holds what publishing would lose.
+
+    A folder is the build's when it carries the marker of this dataset. Without a marker only an empty
+    folder is (files of the build's names may be the user's own). A folder replaced `whole` (the package)
+    must also hold nothing the build does not make, or that would go with it.
+    """
+    entries = sorted(entry.name for entry in path.iterdir()) if path.is_dir() else []
+    if not entries:
         return
     marker = path / MARKER
-    if marker.is_file() and not marker.is_symlink():
-        owner = _owner(marker)
-        if owner != dataset:
-            raise InputError(
-                path,
-                f"{option} holds the outputs of the dataset {owner!r}, not of {dataset!r}",
-                hint=f"give {option} another folder, or delete this one yourself if it may go",
-            )
-        return
-    foreign = sorted(entry.name for entry in path.iterdir() if entry.name not in set(names))
-    if foreign:
-        listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+    if not marker.is_file() or marker.is_symlink():
         raise InputError(
             path,
-            f"{option} is not empty and was not made by a build (it holds {listed} and no {MARKER}); publishing here would replace it",
+            f"{option} is not empty and was not made by a build (it holds {_listed(entries)} and no {MARKER}); publishing here would replace it",
             hint=f"give {option} a new or empty folder, or one an earlier build made",
         )
+    owner = _owner(marker)
+    if owner != dataset:
+        said = f"the outputs of the dataset {owner!r}" if owner else f"a {MARKER} that cannot be read"
+        raise InputError(path, f"{option} holds {said}, not of {dataset!r}", hint=f"give {option} another folder, or delete this one yourself if it may go")
+    foreign = [name for name in entries if name not in set(names)]
+    if whole and foreign:
+        raise InputError(
+            path,
+            f"{option} holds {_listed(foreign)}, which the build does not make; publishing replaces the folder whole",
+            hint=f"move {'them' if len(foreign) > 1 else 'it'} elsewhere, or give {option} another folder",
+        )
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def marker_text(dataset: str) -> str:
     """The marker's bytes: the same for the same dataset, so outputs stay byte-identical."""
-    note = "Written by `python -m publish build`, which replaces what it makes in this folder."
+    note = "Written by `python -m publish build`: the folder holds this dataset's outputs, which the next build replaces."
     return json.dumps({"dataset": dataset, "note": note}, ensure_ascii=False, indent=2) + "\n"
 
 
-def _owner(marker: Path) -> str:
-    """The dataset a marker names; it is read only up to 4 KiB (a marker is a few lines)."""
+def _owner(marker: Path) -> str | None:
+    """The dataset a marker names, or None when it cannot be read; read only up to 4 KiB (a marker is a few lines)."""
     try:
-        with open(marker, "rb") as handle:
+        with open(marker, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK | os.O_NOFOLLOW)) as handle:
             return str(json.loads(handle.read(4096).decode("utf-8"))["dataset"])
     except (OSError, ValueError, KeyError, TypeError):
-        return "(unreadable marker)"
+        return None
 
 
 # ---- staging and publishing ---------------------------------------------------------------------
@@ -222,7 +231,7 @@ class Publication:
         never cut short, so "no output was changed" stays true.
         """
         placing = None
-        with _interrupts_held() as caught:
+        with _interrupts_held() as caught, _publishing_in(t.path.parent for t in self.targets):
             try:
                 moves = self._plan()
                 journals = _write_journal(moves, self.targets)
@@ -355,6 +364,27 @@ def _locked_staging_beside(target: Path) -> _Staging:
 # ---- the journal of a commit -----------------------------------------------------------------------
 
 
+@contextmanager
+def _publishing_in(folders: Iterable[Path], wait: bool = True) -> Iterator[bool]:
+    """Hold the folders that hold the targets (flock on each, in a fixed order) while a publication's
+    journal exists: two builds never write or finish one journal at once. A killed holder's lock is
+    gone with it. Yields False, without waiting, when `wait` is False and another process holds one."""
+    locks = []
+    try:
+        for folder in sorted(set(folders)):
+            lock = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            locks.append(lock)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+        yield True
+    finally:
+        for lock in locks:
+            os.close(lock)
+
+
 def _journal_of(target: Path) -> Path:
     return target.parent / f".{target.name}{JOURNAL_MARK}"
 
@@ -395,27 +425,56 @@ def recover(*targets: Path) -> list[Path]:
     """
     placed: list[Path] = []
     for target in (t.resolve() for t in targets):
-        journal = _journal_of(target)
-        if not journal.is_file() or journal.is_symlink():
-            _remove_journals([journal])  # a copy cut short before its rename: no move was made
+        if not target.parent.is_dir():
             continue
-        try:
-            record = json.loads(journal.read_text(encoding="utf-8"))
-            staging = [Path(p) for p in record["staging"]]
-            if not all(_unlocked(p) for p in staging if p.exists()):
+        with _publishing_in([target.parent], wait=False) as free:
+            if not free:  # a live build is publishing here: its journal is its own
                 continue
-            for entry, placing, backup in record["moves"]:
-                placed += _redo(Path(entry) if entry else None, Path(placing), Path(backup))
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise InputError(
-                journal,
-                f"an earlier build was stopped while publishing, and finishing it failed: {getattr(err, 'strerror', None) or err}",
-                hint="the previous outputs are in the staging folders it names (old/); move them back by hand, then remove this file",
-            ) from None
-        _remove_journals(Path(p) for p in record["journals"])
-        for folder in staging:
-            _remove_staging(folder)
+            journal = _journal_of(target)
+            if journal.is_file() and not journal.is_symlink():
+                placed += _finish(journal)
+            else:
+                _remove_journals([journal])  # a copy cut short before its rename: no move was made
     return placed
+
+
+def _finish(journal: Path) -> list[Path]:
+    """The moves of one journal redone, then its copies and staging folders removed; what was put in place."""
+    placed: list[Path] = []
+    try:
+        record = json.loads(journal.read_text(encoding="utf-8"))
+        staging = [Path(p) for p in record["staging"]]
+        _check_journal(record, staging)
+        if not all(_unlocked(p) for p in staging if p.exists()):
+            return []
+        for entry, placing, backup in record["moves"]:
+            placed += _redo(Path(entry) if entry else None, Path(placing), Path(backup))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise InputError(
+            journal,
+            f"an earlier build was stopped while publishing, and finishing it failed: {getattr(err, 'strerror', None) or err}",
+            hint="the previous outputs are in the staging folders it names (old/); move them back by hand, then remove this file",
+        ) from None
+    _remove_journals(Path(p) for p in record["journals"])
+    for folder in staging:
+        _remove_staging(folder)
+    return placed
+
+
+def _check_journal(record: dict, staging: list[Path]) -> None:
+    """A journal may move only what a publication moves: entries of staging folders named as the build
+    names them, into their own targets; one naming anything else is refused, and nothing is moved or removed."""
+    targets = {folder: folder.parent / folder.name[1:].rsplit(STAGING_MARK, 1)[0] for folder in staging}
+    if not staging or not all(_staging_name(t).fullmatch(f.name) for f, t in targets.items()):
+        raise ValueError("it names folders that are not a build's staging folders")
+    journals = {str(_journal_of(t)) for t in targets.values()}
+    for entry, placing, backup in record["moves"]:
+        folder = next((f for f in staging if Path(backup).parent == f / "old"), None)
+        entry_ok = entry is None or Path(entry) == folder / "new" or Path(entry).parent == folder / "new" if folder else False
+        if not entry_ok or Path(placing) not in (targets[folder], targets[folder] / Path(placing).name):
+            raise ValueError(f"it names a move ({placing}) that is no publication's")
+    if not set(record["journals"]) <= journals:
+        raise ValueError("it names journals of other folders")
 
 
 def _redo(entry: Path | None, placing: Path, backup: Path) -> list[Path]:
@@ -428,6 +487,12 @@ def _redo(entry: Path | None, placing: Path, backup: Path) -> list[Path]:
         return []
     os.replace(entry, placing)
     return [placing]
+
+
+def _staging_name(target: Path) -> re.Pattern:
+    """The names of `target`'s staging folders, under way or finished: mkdtemp's 8 characters after the
+    mark, so a user's `.build-old-2025` or another target's `-kept-` folder never matches."""
+    return re.compile(re.escape(f".{target.name}") + f"(?:{STAGING_MARK}|{DONE_MARK})" + r"[a-z0-9_]{8}")
 
 
 def _remove_staging(staging: Path) -> None:
@@ -448,8 +513,8 @@ def remove_leftovers(target: Path) -> list[Path]:
     back (the error named it); a killed commit's are put right by `recover` before this runs.
     """
     removed = []
-    for path in sorted(target.parent.glob(f".{target.name}{STAGING_MARK}*")) + sorted(target.parent.glob(f".{target.name}{DONE_MARK}*")):
-        if not path.is_dir() or path.is_symlink() or not _unlocked(path):
+    for path in sorted(target.parent.glob(f".{target.name}-*")):
+        if not _staging_name(target).fullmatch(path.name) or not path.is_dir() or path.is_symlink() or not _unlocked(path):
             continue
         if STAGING_MARK in path.name and (path / "old").is_dir() and any((path / "old").iterdir()):
             continue

@@ -250,6 +250,20 @@ PLEDGES = Table(
             "Hovedtemaet: kapittelet løftet trykkes i i heftet (løftets rad med rang 1 i pledge_topics).",
             required=True,
         ),
+        Field(
+            "garbled_words",
+            "string",
+            "Forvanskede ord",
+            "Ord i teksten som ser forvansket ut (feil tegn fra PDF-ens skrifttype, for eksempel «oWentlige»), med mellomrom mellom; tomt når ingen er det.",
+        ),
+        Field(
+            "source_kind",
+            "string",
+            "Hentet fra",
+            "list_item = et punkt i en liste i teksten, sentence = en lovende setning i løpende tekst (et program uten lister).",
+            required=True,
+            enum=("list_item", "sentence"),
+        ),
     ),
     ("pledge_id",),
     (
@@ -283,6 +297,13 @@ PLEDGE_SOURCES = Table(
             enum=("first", "exact", "near"),
         ),
         Field("similarity", "number", "Likhet", "Likhet med løftets tekst, 0–100 (rapidfuzz ratio på normalisert tekst).", required=True),
+        _line("pdf_page", "PDF-side", "Siden i PDF-filen (1 = første) der teksten begynner; tom når kilden ikke er en PDF.", required=False),
+        Field(
+            "printed_page",
+            "string",
+            "Trykt side",
+            "Sidetallet trykt på siden der teksten begynner, slik en leser siterer den («s. 12»); tomt der siden ikke har sidetall.",
+        ),
     ),
     ("pledge_id", "document_id", "line_start"),
     (

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from publish import garbled
 from publish.errors import InputError
 from publish.files import MAX_TEXT_BYTES, read_inside
 from publish.inputs import Entry, entries, read_text, read_toml, table
@@ -109,6 +110,8 @@ class Document:
     line_numbers: str = ""  # where printed line numbers stand: start, end or none; "" = detect
     ignore_lines: tuple[str, ...] = ()  # a line whose stripped text starts with one of these is page furniture
     end_at: tuple[str, ...] = ()  # the content ends at the first line starting with one of these (site boilerplate)
+    line_pages: tuple[int, ...] = ()  # a PDF's page (1 = first) of each line; empty for a text file
+    printed_pages: tuple[str, ...] = ()  # a PDF's page numbers as printed, one per page ("" where none)
 
 
 @dataclass(frozen=True)
@@ -460,7 +463,7 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
             f"sha256 of {source_file} is {digest}, manifest pins {pinned}",
             hint="the text changed: check it, then update the pinned sha256",
         )
-    body = decode_text(raw, file_path, _encoding(entry, fields.encoding))
+    body, line_pages, printed_pages = read_body(file_path, raw, _encoding(entry, fields.encoding))
     if not body.strip():
         raise InputError(file_path, "the text file is empty", hint="export the document's text again")
     return Document(
@@ -481,7 +484,26 @@ def _document(entry: Entry, actor_ids: set[str], seeds_dir: Path, seen: set[str]
         line_numbers=_line_numbers(entry, fields.line_numbers),
         ignore_lines=_prefixes(entry, "ignore_lines", fields.ignore_lines),
         end_at=_prefixes(entry, "end_at", fields.end_at),
+        line_pages=line_pages,
+        printed_pages=printed_pages,
     )
+
+
+def read_body(path: Path, raw: bytes, encoding: str) -> tuple[str, tuple[int, ...], tuple[str, ...]]:
+    """A document's text as lines the extractor reads: a PDF's pages in reading order (with the page of
+    each line and the page numbers as printed), a web page's lists and headings as Markdown, else the text."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf" or raw.startswith(b"%PDF-"):
+        from publish import pdf
+
+        read = pdf.read_pdf(path)
+        text, _ = garbled.repair(read.text)  # the font map a PDF's fonts got wrong, undone where it is consistent
+        return decode_text(text.encode("utf-8"), path, "utf-8"), read.line_pages, read.printed_pages
+    if suffix in (".html", ".htm"):
+        from publish import webpage
+
+        return decode_text(webpage.html_text(raw).encode("utf-8"), path, "utf-8"), (), ()
+    return decode_text(raw, path, encoding), (), ()
 
 
 def _encoding(entry: Entry, encoding: str) -> str:

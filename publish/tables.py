@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from publish import schema
 from publish.errors import InputError
 from publish.extract import Extraction, Item
+from publish.garbled import garbled_words
 from publish.sources import Corpus, Document
 from publish.text import content_stems, normalise
 
@@ -374,6 +375,8 @@ def _pledges_frame(sources: list[_Source]) -> pl.DataFrame:
             "line_end": s.item.lines[-1].number,
             "source_count": counts[s.pledge_id],
             "topic_id": None,  # the chapter, set where the topics are classified (classify.chapters)
+            "garbled_words": " ".join(garbled_words(s.text)) or None,
+            "source_kind": s.item.source,
         }
         for s in firsts
     ]
@@ -393,10 +396,19 @@ def _sources_frame(sources: list[_Source]) -> pl.DataFrame:
             "text": s.text,
             "match": s.match,
             "similarity": s.similarity,
+            **_pages(s.document, s.item.lines[0].number),
         }
         for s in sources
     ]
     return schema.conform(pl.DataFrame(rows, schema=schema.PLEDGE_SOURCES.polars_schema()), schema.PLEDGE_SOURCES)
+
+
+def _pages(document: Document, line: int) -> dict:
+    """The PDF page a physical line stands on, and that page's number as printed (None for a text file)."""
+    if not document.line_pages:
+        return {"pdf_page": None, "printed_page": None}
+    page = document.line_pages[line - 1]
+    return {"pdf_page": page, "printed_page": document.printed_pages[page - 1] or None}
 
 
 def _actors_frame(corpus: Corpus) -> pl.DataFrame:

@@ -150,10 +150,16 @@ def test_the_whole_corpus_builds_from_its_own_folder(tmp_path):
     assert frames["pledges"]["pledge_id"].is_unique().all()
     fallback = frames["pledge_topics"].filter((pl.col("rank") == 1) & (pl.col("method") == "fallback")).height
     assert fallback > 0 and "andre-tema" in frames["topics"]["topic_id"].to_list()
+    garbled = [line for line in log if line.startswith("warning:") and "pledges with garbled letters in" in line]
     # The corpus is measured on its own labels (copied with it); 86 topic and pair labels read before the
     # extractor last changed name texts it no longer holds, and are listed, not dropped silently.
-    warnings = [line for line in log if line.startswith("warning:") and "hand labels in" not in line]
+    warnings = [line for line in log if line.startswith("warning:") and "hand labels in" not in line and line not in garbled]
     assert len(warnings) == 1 and f"warning: {fallback} pledges" in warnings[0]
+    # Konservativt's text is printed with a broken font map ("OppreHholde", "skaH" for "skatt"; issue 22 counted
+    # 265 of 539 pledges in the whole programme, about half): said, and marked in the data.
+    assert any("11_konservativt-okonomi-naering.txt" in line for line in garbled), garbled
+    marked = frames["pledges"].filter(pl.col("document_id") == "konservativt-2025", pl.col("garbled_words").is_not_null())
+    assert marked.height > 40 and "OppreHholde" in " ".join(marked["garbled_words"].to_list())
     assert (tmp_path / "dp" / "datapackage.json").is_file() and (tmp_path / "out" / "workbook.xlsx").is_file()
     # Of the seventeen documents only Sp's (SOURCES.md: "nynorsk") is written in Nynorsk.
     from publish.nynorsk import nynorsk_documents

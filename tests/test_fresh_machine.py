@@ -350,18 +350,18 @@ def test_a_build_whose_workbook_cannot_be_put_in_place_changes_nothing(previous,
 
 def test_leftovers_are_removed_but_a_live_builds_staging_is_not(previous):
     package, out = previous
-    dead = [out.parent / ".build-staging-dead1", package.parent / ".datapackage-staging-dead2", out.parent / ".build-old-1234"]
+    dead = [out.parent / ".build-staging-dead1abc", package.parent / ".datapackage-staging-dead2abc", out.parent / ".build-old-1234abcd"]
     for folder in dead:
         (folder / "new").mkdir(parents=True)
         (folder / "new" / "report.pdf").write_text("orphan")
-    live = out.parent / ".build-staging-live1"
+    live = out.parent / ".build-staging-live1abc"
     live.mkdir()
     lock = os.open(live, os.O_RDONLY | os.O_DIRECTORY)
     fcntl.flock(lock, fcntl.LOCK_EX)  # held as a running build holds its staging folder
     try:
         with Publication() as publication:
             _stage_new(publication, package, out)
-        assert _leftovers(out.parent) == [".build-staging-live1"]
+        assert _leftovers(out.parent) == [".build-staging-live1abc"]
         assert not any(folder.exists() for folder in dead)
     finally:
         os.close(lock)

@@ -20,6 +20,7 @@ import pytest
 from publish import outputs
 from publish.build import Paths, StageLog, build
 from publish.cli import main
+from publish.errors import InputError
 from tests.conftest import ROOT, SEEDS
 from tests.test_fresh_machine import _snapshot, _stage_new
 
@@ -278,3 +279,47 @@ def test_p24_the_build_reads_no_labels_outside_its_seeds(seeds, tmp_path):
     shutil.rmtree(seeds / "labels")
     build(Paths(seeds=seeds, package=tmp_path / "dp", out=tmp_path / "out", report=False), StageLog(echo=log.append))
     assert json.loads((tmp_path / "out" / "evaluation.json").read_text(encoding="utf-8")).get("topics") is None
+
+
+def test_a_folder_of_the_packages_names_without_a_marker_is_refused(capsys, tmp_path):
+    """A thesis folder holding data/ and README.md (names the package has too) is not the build's."""
+    thesis = tmp_path / "thesis"
+    (thesis / "data").mkdir(parents=True)
+    (thesis / "data" / "thesis.csv").write_text("a,b\n")
+    (thesis / "README.md").write_text("Min oppgave\n")
+    err = _refused(capsys, "--package", str(thesis), "--out", str(tmp_path / "out"))
+    assert err.startswith(f"error: {thesis}: --package is not empty and was not made by a build (it holds README.md, data and no ")
+    assert (thesis / "data" / "thesis.csv").read_text() == "a,b\n"
+
+
+def test_a_file_of_the_users_in_the_package_folder_is_never_replaced_with_it(capsys, tmp_path):
+    package = tmp_path / "dp"
+    package.mkdir()
+    (package / outputs.MARKER).write_text(outputs.marker_text("baerum-lofter"))
+    (package / "notes.txt").write_text("mine\n")
+    err = _refused(capsys, "--package", str(package), "--out", str(tmp_path / "out"))
+    assert err == (
+        f"error: {package}: --package holds notes.txt, which the build does not make; publishing replaces the folder whole\n"
+        "  hint: move it elsewhere, or give --package another folder\n"
+    )
+    assert (package / "notes.txt").read_text() == "mine\n"
+
+
+def test_a_journal_naming_other_folders_is_refused_and_moves_nothing(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine\n")
+    journal = tmp_path / f".build{outputs.JOURNAL_MARK}"
+    journal.write_text(json.dumps({"moves": [], "staging": [str(victim)], "journals": [str(journal)]}))
+    with pytest.raises(InputError, match="finishing it failed: it names folders that are not a build's staging folders"):
+        outputs.recover(tmp_path / "build")
+    assert (victim / "keep.txt").read_text() == "mine\n" and journal.exists()
+
+
+def test_leftovers_are_only_the_builds_own_staging_folders(tmp_path):
+    theirs = [tmp_path / ".build-old-2025", tmp_path / ".build-old-kept-abc12345", tmp_path / ".build-staging-notes"]
+    ours = [tmp_path / ".build-staging-k2j4x_9a", tmp_path / ".build-old-k2j4x_9b"]
+    for folder in theirs + ours:
+        folder.mkdir()
+    outputs.remove_leftovers(tmp_path / "build")
+    assert [f.exists() for f in theirs] == [True, True, True] and [f.exists() for f in ours] == [False, False]
