@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from publish.classify import CAP_MAJOR_TOPICS
 from publish.nynorsk import nynorsk_documents
 from publish.sources import Booklet, Corpus, Group
 from publish.templating import TEMPLATES
@@ -75,6 +76,8 @@ class CrossRef:
     symbol: str
     word: str
     elsewhere: bool = False  # the other pledge is printed in another chapter: the booklet gives its page
+    printed: bool = True  # False: measured too uncertain for print, shown on the site only, with its probability
+    score: float = 1.0
 
 
 @dataclass
@@ -353,7 +356,9 @@ class BookletModel:
     With a group, only that group's actors, pledges and relations (its booklet); without, every actor. With
     `topics` (a committee's booklet), only those chapters, in that order; their pledges keep the labels they
     have in the group's whole booklet, and a cross-reference to a pledge outside them is left out. With
-    `actors`, only those of the group.
+    `actors`, only those of the group. The booklet marks only the relations in print (relations.printed:
+    editorial, or automatic of a tier measured right); the site (`printed_only=False`) shows the others
+    too, with their probability.
     """
 
     def __init__(
@@ -365,12 +370,22 @@ class BookletModel:
         group: Group | None = None,
         topics: tuple[str, ...] = (),
         actors: tuple[str, ...] = (),
+        printed_only: bool = True,
     ):
         self.corpus = corpus
         self.dataset = corpus.dataset
         self.group = group or Group("", corpus.dataset.title.split(":")[0].strip(), corpus.dataset.title.split(":")[0].strip())
         self.frames = group_frames(frames, group.group_id, actors) if group else frames
         self.topics = topics
+        relations = self.frames["relations"]
+        self.mark_counts = {  # the method page's counts: what the booklet marks, and what it leaves to the data
+            "editorial": relations.filter(pl.col("printed") & (pl.col("method") == "editorial")).height,
+            "editorial_disagree": relations.filter((pl.col("method") == "editorial") & (pl.col("relation") == "disagree")).height,
+            "auto": relations.filter(pl.col("printed") & (pl.col("method") == "auto")).height,
+            "unprinted": relations.filter(~pl.col("printed")).height,
+        }
+        if printed_only:
+            self.frames = {**self.frames, "relations": relations.filter(pl.col("printed"))}
         self.evaluation = evaluation
         self.paper = PAPER[paper]
         manifest_order = {a.actor_id: n for n, a in enumerate(corpus.actors)}  # P2 before P10, as the editor wrote them
@@ -400,6 +415,11 @@ class BookletModel:
         other.chapters = [dataclasses.replace(c, columns=[dataclasses.replace(column) for column in c.columns]) for c in self.chapters]
         other._balance(other.chapters)
         return other
+
+    @staticmethod
+    def cap_name(code: int | None) -> str:
+        """A CAP major topic by its Norwegian name (the codebook's English label is never printed)."""
+        return f"{code} {CAP_MAJOR_TOPICS[code]}" if code else "–"
 
     @property
     def parties(self) -> list[dict]:
@@ -663,8 +683,8 @@ class BookletModel:
                 continue
             symbol, word = SYMBOLS[row["relation"]]
             elsewhere = a.chapter != b.chapter
-            a.markers.append(CrossRef(row["relation"], b.label, symbol, word, elsewhere))
-            b.markers.append(CrossRef(row["relation"], a.label, symbol, word, elsewhere))
+            a.markers.append(CrossRef(row["relation"], b.label, symbol, word, elsewhere, row["printed"], row["score"]))
+            b.markers.append(CrossRef(row["relation"], a.label, symbol, word, elsewhere, row["printed"], row["score"]))
             chapter = by_topic.get(row["topic_id"]) or next(c for c in chapters if c.number == a.chapter)
             if row["relation"] == "disagree":
                 chapter.disagreements.append((a, b, row["note"] or ""))

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from publish import classify, evaluate, extract, impose, outputs, package, relate, release, schema, sources, tables
+from publish import classify, evaluate, extract, impose, outputs, package, relate, release, schema, semantic, sources, tables
 from publish.errors import InputError, printable
 from publish.garbled import garbled_words
 from publish.helper import Helper, Job
@@ -31,6 +31,9 @@ WARNINGS = "warnings.txt"  # every item of every warning, one kind after another
 # with its facts as JSON: a build lays out again only the booklets whose HTML (or templates, code,
 # libraries) changed, so an edit of one group's texts lays out that group's booklet alone.
 LAYOUTS = ".layouts"
+# The e5 vectors of the compared texts the last build used, by the SHA-256 of each text (publish/semantic.py):
+# a rebuild embeds only the pledges whose text changed. Staged like the layouts: a failed build changes none.
+EMBEDDINGS = ".embeddings"
 # Everything the build makes in --out: what one build does not make is removed, so build/ depends on
 # the seeds (and the options) alone. release/ and site/ are replaced whole. Nothing else there is touched.
 OUT_NAMES = (
@@ -43,6 +46,7 @@ OUT_NAMES = (
     "report-booklet.pdf",
     A5_PAGES,
     LAYOUTS,
+    EMBEDDINGS,
     release.GROUPS_FOLDER,
     release.BOOKLETS_FOLDER,
     "release",
@@ -134,13 +138,16 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
             (staged / outputs.MARKER).write_text(outputs.marker_text(corpus.dataset.name), encoding="utf-8")
         warm_up = ("weasyprint", "publish.render", "publish.package") if paths.report else ("publish.package",)
         with Helper(warm_up=warm_up, workers=(os.cpu_count() or 1) if paths.report else 1) as helper:
-            frames, automatic = _tables(corpus, paths, log)
+            embeddings = semantic.Embeddings(paths.out / EMBEDDINGS)
+            frames, automatic = _tables(corpus, paths, log, embeddings)
+            embeddings.save(out_dir / EMBEDDINGS)
             labels = paths.label_folder()
             scores = log.run(
                 "evaluate",
                 lambda: evaluate.evaluate(labels, corpus.dataset.name, frames["pledges"], frames["pledge_topics"], automatic, frames["relations"]),
                 _describe_scores,
             )
+            scores.tier = relate.load_model().tier
             _warn_unresolved(scores.unresolved, labels, log)
             if paths.report and not corpus.dataset.homepage:
                 log.warn(
@@ -159,7 +166,8 @@ def build(paths: Paths | None = None, log: StageLog | None = None) -> dict[str, 
         if paths.report:  # after the release: the site lists its files with their sizes and checksums
             from publish import booklet
 
-            model = booklet.BookletModel(corpus, frames, scores.as_dict(), paths.paper)  # every group's actors, for now
+            # every group's actors, for now; every relation, the uncertain ones marked as such
+            model = booklet.BookletModel(corpus, frames, scores.as_dict(), paths.paper, printed_only=False)
             log.run("site", lambda: _site(corpus, model, out_dir, paths.templates), lambda n: f"site/ with {n} pages")
         _write_warnings(log, out_dir / WARNINGS)
     return frames
@@ -202,10 +210,12 @@ def _say_recovered(placed: list[Path], log: StageLog) -> None:
         log.echo(f"recovered: an earlier build was stopped while publishing; its {len(placed)} outputs are now in place")
 
 
-def _data(paths: Paths, log: StageLog) -> tuple[sources.Corpus, dict[str, pl.DataFrame], pl.DataFrame]:
+def _data(
+    paths: Paths, log: StageLog, embeddings: semantic.Embeddings | None = None
+) -> tuple[sources.Corpus, dict[str, pl.DataFrame], pl.DataFrame]:
     """Seeds to tables: the corpus, every table of the contract, and the automatic relations alone."""
     corpus = _corpus(paths, log)
-    return (corpus, *_tables(corpus, paths, log))
+    return (corpus, *_tables(corpus, paths, log, embeddings or semantic.Embeddings()))
 
 
 def _corpus(paths: Paths, log: StageLog) -> sources.Corpus:
@@ -215,7 +225,9 @@ def _corpus(paths: Paths, log: StageLog) -> sources.Corpus:
     return corpus
 
 
-def _tables(corpus: sources.Corpus, paths: Paths, log: StageLog) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+def _tables(
+    corpus: sources.Corpus, paths: Paths, log: StageLog, embeddings: semantic.Embeddings
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """Every table of the contract, and the automatic relations alone."""
     extractions = log.run("extract", lambda: _extract_all(corpus, log), _describe_extractions)
     frames = log.run("tables", lambda: tables.build_tables(corpus, extractions), _counts)
@@ -223,8 +235,8 @@ def _tables(corpus: sources.Corpus, paths: Paths, log: StageLog) -> tuple[dict[s
     sources.check_booklet_topics(corpus, frames["topics"]["topic_id"].to_list())
     automatic = log.run(
         "relations",
-        lambda: _relations(paths.seeds, frames),
-        lambda auto: f"{frames['relations'].height} relations ({auto.height} automatic)",
+        lambda: _relations(paths.seeds, frames, embeddings),
+        lambda auto: f"{frames['relations'].height} relations ({auto.height} automatic); {embeddings.embedded} texts embedded, the rest kept",
     )
     return frames, automatic
 
@@ -445,12 +457,12 @@ def _warn_unplaced(unplaced: pl.DataFrame, pledges: pl.DataFrame, seeds: Path, l
     )
 
 
-def _relations(seeds: Path, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def _relations(seeds: Path, frames: dict[str, pl.DataFrame], embeddings: semantic.Embeddings) -> pl.DataFrame:
     """Adds the published relations to frames; returns the automatic ones for the evaluation."""
     editorial = relate.load_editorial(seeds, frames["pledges"])
     groups = dict(frames["actors"].select("actor_id", "comparison_group").iter_rows())
     names = dict(frames["actors"].select("actor_id", "name").iter_rows())
-    frames["relations"], automatic = relate.relate(frames["pledges"], frames["pledge_topics"], editorial, groups, names)
+    frames["relations"], automatic = relate.relate(frames["pledges"], frames["pledge_topics"], editorial, groups, names, embeddings)
     return automatic
 
 

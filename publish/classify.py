@@ -27,6 +27,12 @@ TOPICS_NAME = "topics.toml"
 DEFAULT_TOPICS = Path(__file__).with_name("data") / TOPICS_NAME
 OVERRIDES_NAME = "topic_overrides.csv"
 COMPOUND_MIN = 5  # lexicon terms this long match inside compounds ("barnehage" in "barnehageopptak")
+# What may follow a term inside a word for the word to be an inflection of it ("skolen", "bibliotekene").
+INFLECTIONS = frozenset("e en er ene et a ar ane s ens ets ers enes n ne na r rs ns t ts".split())
+# What, following a term inside a word, makes another word of it rather than a compound: a derivation
+# ("skjerm" / "skjerming", "kultur" / "kulturell", "natur" / "naturlig", "politi" / "politikk").
+DERIVATIONS = ("ing", "else", "het", "lig", "isk", "ell", "kk", "sjon", "ende", "ert")
+COMPOUND_PART_MIN = 3  # letters of the other part of a compound ("idrett" + "slag")
 # A pledge that no heading, keyword or override places goes to this last chapter: a new programme
 # must build whole, and the warning lists every such pledge at once (one edit, one rebuild).
 FALLBACK_TOPIC_ID = "andre-tema"
@@ -44,6 +50,7 @@ class Topic:
     headings: tuple[str, ...]
     broad_headings: tuple[str, ...]
     keywords: tuple[str, ...]
+    reach: str = "municipal"  # "national": beyond a municipality's tasks, a chapter only when some pledge is placed there
 
 
 @dataclass
@@ -62,8 +69,33 @@ class Taxonomy:
         return {t.topic_id for t in self.topics}
 
 
-# The major topics of the Comparative Agendas Project's master codebook (there is no 11 or 22).
-CAP_MAJOR_CODES = frozenset((*range(1, 11), *range(12, 22), 23))
+# The major topics of the Comparative Agendas Project's master codebook (there is no 11 or 22), by the
+# Norwegian names the booklet prints: the codebook's English labels stay in the data.
+CAP_MAJOR_TOPICS = {
+    1: "Makroøkonomi",
+    2: "Borgerrettigheter",
+    3: "Helse",
+    4: "Landbruk",
+    5: "Arbeidsliv",
+    6: "Utdanning",
+    7: "Miljø",
+    8: "Energi",
+    9: "Innvandring",
+    10: "Samferdsel",
+    12: "Lov og orden",
+    13: "Sosial velferd",
+    14: "Bolig",
+    15: "Næringsliv",
+    16: "Forsvar",
+    17: "Teknologi",
+    18: "Utenrikshandel",
+    19: "Utenrikspolitikk",
+    20: "Offentlig forvaltning",
+    21: "Offentlige arealer",
+    23: "Kultur",
+}
+CAP_MAJOR_CODES = frozenset(CAP_MAJOR_TOPICS)
+REACHES = ("municipal", "national")
 TOPIC_KEYS = (
     "id",
     "label",
@@ -75,6 +107,7 @@ TOPIC_KEYS = (
     "headings",
     "broad_headings",
     "keywords",
+    "reach",
 )
 
 
@@ -128,6 +161,7 @@ def _topic(entry: Entry, topics: list[Topic]) -> Topic:
         headings=entry.texts("headings"),
         broad_headings=entry.texts("broad_headings"),
         keywords=tuple(k.casefold() for k in entry.texts("keywords")),
+        reach=entry.choice("reach", REACHES, "municipal"),
     )
 
 
@@ -189,11 +223,31 @@ class Lexicon:
         stems = {stem(token) for token in tokens}
         counts: dict[str, int] = {}
         hits = [t for t, phrase in self.phrases if phrase in padded]
-        hits += [t for t, part in self.parts if part in norm]  # a space-free term inside the text lies inside one word
+        hits += [t for t, part in self.parts if part in norm and any(compound_match(part, token) for token in tokens)]
         hits += [t for t, word, word_stem in self.words if word in tokens or word_stem in stems]
         for topic_id in hits:
             counts[topic_id] = counts.get(topic_id, 0) + 1
         return counts
+
+
+def compound_match(term: str, word: str) -> bool:
+    """True when `word` is `term` inflected, or a compound with `term` as one of its parts: the term at a
+    word boundary or a compound seam, never followed by a derivation.
+
+    >>> compound_match("barnehage", "barnehageopptak"), compound_match("skole", "grunnskolen"), compound_match("helse", "skolehelsetjenesten")
+    (True, True, True)
+    >>> compound_match("skjerm", "skjerming"), compound_match("politi", "politikken"), compound_match("kultur", "kulturelle")
+    (False, False, False)
+    """
+    start = word.find(term)
+    while start >= 0:
+        before, after = word[:start], word[start + len(term) :]
+        seam = not before or len(before) >= COMPOUND_PART_MIN
+        ending = after in INFLECTIONS or after == "" or (len(after) >= COMPOUND_PART_MIN and not after.startswith(DERIVATIONS))
+        if seam and ending:
+            return True
+        start = word.find(term, start + 1)
+    return False
 
 
 @dataclass
@@ -208,6 +262,8 @@ def classify(pledges: pl.DataFrame, sections: pl.DataFrame, taxonomy: Taxonomy, 
     paths = _section_paths(sections)
     lexicon = Lexicon(taxonomy.topics)
     order = {t.topic_id: t.order for t in taxonomy.topics}
+    # A national chapter takes a pledge no municipal chapter takes; it is never a municipal pledge's second topic.
+    national = {t.topic_id for t in taxonomy.topics if t.reach == "national"}
     chosen: dict[str, _Choice] = {}
     rows: list[dict] = []
     # parents before their children (at any depth), so a sub-item can follow its parent
@@ -218,7 +274,7 @@ def classify(pledges: pl.DataFrame, sections: pl.DataFrame, taxonomy: Taxonomy, 
         rows.append(
             {"pledge_id": pledge["pledge_id"], "topic_id": choice.topic_id, "rank": 1, "method": choice.method, "score": choice.score}
         )
-        second = _rank_two(scores, choice.topic_id, order)
+        second = _rank_two({t: n for t, n in scores.items() if t not in national}, choice.topic_id, order)
         if second:
             rows.append(
                 {"pledge_id": pledge["pledge_id"], "topic_id": second.topic_id, "rank": 2, "method": "keyword", "score": second.score}
@@ -311,8 +367,9 @@ def unplaced(pledge_topics: pl.DataFrame) -> pl.DataFrame:
 
 
 def topics_frame(taxonomy: Taxonomy, pledge_topics: pl.DataFrame | None = None) -> pl.DataFrame:
-    """The topics table; "Andre tema" is in it only when some pledge is."""
-    topics = list(taxonomy.topics)
+    """The topics table; "Andre tema" and the national chapters are in it only when some pledge is."""
+    used = set(pledge_topics["topic_id"]) if pledge_topics is not None else set()
+    topics = [t for t in taxonomy.topics if t.reach == "municipal" or t.topic_id in used]
     if pledge_topics is not None and unplaced(pledge_topics).height and FALLBACK_TOPIC_ID not in taxonomy.ids:
         topics.append(fallback_topic(taxonomy))  # a taxonomy may define "andre-tema" itself
     rows = [

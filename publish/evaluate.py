@@ -35,6 +35,10 @@ RELATED = ("agree", "similar", "disagree")
 # but a method finds the pairs drawn from its own output by construction, so they are not counted for
 # recall; recall is measured on pairs found by reading (side_by_side) and blind samples (pool).
 SHOWN_ORIGINS = ("automatic", "shown")
+# What an automatic mark must be measured at to be printed (issue 21): precision on the report split
+# over at least so many read pairs, and the printed kind (agree or similar) right at least so often.
+# A disagreement is printed automatically only at that precision over its own read pairs.
+PRINT_FLOORS = {"precision": 0.9, "pairs": 50, "kind": 0.85, "disagree_pairs": 20}
 
 
 def split_of(key: str) -> str:
@@ -106,22 +110,48 @@ class TopicScore:
 
 
 @dataclass
-class RelationScore:
+class TierScore:
+    """One set of automatic relations (all in the dataset, or those printed) against the report split."""
+
     precision: Share  # shown pairs (agree/similar) with a label: how many are related at all
     kind: Share  # shown pairs with a related label: how many have the right kind
     recall: Share  # agree/similar pairs of the report split read blind (not SHOWN_ORIGINS): how many are shown as related
     disagree: Share  # shown disagreements with a label: how many are disagreements
     shown: int  # automatic pairs shown (all, labelled or not)
-    editorial: EditorialScore | None = None  # what the editorial file adds, when the published relations are given
+
+    @property
+    def measured_right(self) -> bool:
+        """True when the marks meet PRINT_FLOORS: precision and kind, over enough read pairs."""
+        floors = PRINT_FLOORS
+        return self.precision.of >= floors["pairs"] and self.precision.value >= floors["precision"] and self.kind.value >= floors["kind"]
+
+    @property
+    def disagreements_measured_right(self) -> bool:
+        return self.disagree.of >= PRINT_FLOORS["disagree_pairs"] and self.disagree.value >= PRINT_FLOORS["precision"]
 
     def as_dict(self) -> dict:
-        out = {
+        return {
             "precision": self.precision.as_dict(),
             "kind": self.kind.as_dict(),
             "recall": self.recall.as_dict(),
             "disagree_precision": self.disagree.as_dict(),
             "shown": self.shown,
+            "measured_right": self.measured_right,
+            "disagreements_measured_right": self.disagreements_measured_right,
         }
+
+
+@dataclass
+class RelationScore(TierScore):
+    """Every automatic relation of the dataset (the fields of TierScore), and the printed ones alone."""
+
+    printed: TierScore | None = None  # the automatic relations the booklet prints (relations.printed)
+    editorial: EditorialScore | None = None  # what the editorial file adds, when the published relations are given
+
+    def as_dict(self) -> dict:
+        out = super().as_dict()
+        if self.printed:
+            out["printed"] = {**self.printed.as_dict(), "floors": PRINT_FLOORS}
         if self.editorial:
             out["editorial"] = self.editorial.as_dict()
         return out
@@ -152,9 +182,12 @@ class Evaluation:
     topics: TopicScore | None
     relations: RelationScore | None
     unresolved: list[str] = field(default_factory=list)  # labels of this dataset whose texts are not in it
+    # The printed tier as the scorer defines it (relate.Model: its thresholds, None where nothing automatic
+    # prints) and as make train measured it on the report split of every dataset's labels.
+    tier: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        out: dict = {"split": "report", "unresolved_labels": len(self.unresolved)}
+        out: dict = {"split": "report", "unresolved_labels": len(self.unresolved), "printed_tier": self.tier}
         if self.topics:
             out["topics"] = self.topics.as_dict()
         if self.relations:
@@ -272,21 +305,26 @@ def _relations(path: Path, dataset: str, pledges: pl.DataFrame, automatic: pl.Da
         _, first, second = key.split("|", 2)
         if first not in present or second not in present:
             unresolved.append(f"{path.name}: pair {key[len(dataset) + 1 :][:90]!r}")
-    shown = {
-        pair_key(dataset, who[a], who[b]): kind for a, b, kind in automatic.select("pledge_id_a", "pledge_id_b", "relation").iter_rows()
-    }
     report = {key: label for key, label in labels.items() if split_of(key) == "report" and label != "disputed"}
-    related_shown = [(kind, report[key]) for key, kind in shown.items() if key in report and kind in ("agree", "similar")]
-    disagree_shown = [report[key] for key, kind in shown.items() if key in report and kind == "disagree"]
     positives = [key for key, label in report.items() if label in ("agree", "similar") and key in blind]
-    kinds = [(kind, label) for kind, label in related_shown if label in RELATED]
-    return RelationScore(
-        precision=Share(sum(1 for _, label in related_shown if label in RELATED), len(related_shown)),
-        kind=Share(sum(1 for kind, label in kinds if kind == label), len(kinds)),
-        recall=Share(sum(1 for key in positives if shown.get(key) in ("agree", "similar")), len(positives)),
-        disagree=Share(sum(1 for label in disagree_shown if label == "disagree"), len(disagree_shown)),
-        shown=len(shown),
-    )
+
+    def tier(relations: pl.DataFrame) -> TierScore:
+        pairs = relations.select("pledge_id_a", "pledge_id_b", "relation").iter_rows()
+        shown = {pair_key(dataset, who[a], who[b]): kind for a, b, kind in pairs}
+        related_shown = [(kind, report[key]) for key, kind in shown.items() if key in report and kind in ("agree", "similar")]
+        disagree_shown = [report[key] for key, kind in shown.items() if key in report and kind == "disagree"]
+        kinds = [(kind, label) for kind, label in related_shown if label in RELATED]
+        return TierScore(
+            precision=Share(sum(1 for _, label in related_shown if label in RELATED), len(related_shown)),
+            kind=Share(sum(1 for kind, label in kinds if kind == label), len(kinds)),
+            recall=Share(sum(1 for key in positives if shown.get(key) in ("agree", "similar")), len(positives)),
+            disagree=Share(sum(1 for label in disagree_shown if label == "disagree"), len(disagree_shown)),
+            shown=len(shown),
+        )
+
+    everything = tier(automatic)
+    printed = tier(automatic.filter(pl.col("printed"))) if "printed" in automatic.columns else None
+    return RelationScore(**vars(everything), printed=printed)
 
 
 def _editorial(labels_dir: Path, dataset: str, pledges: pl.DataFrame, automatic: pl.DataFrame, published: pl.DataFrame) -> EditorialScore:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import polars as pl
 
-from publish import classify, evaluate, relate
-from publish.build import Paths, StageLog, _data
+from publish import classify, evaluate, relate, semantic
+from publish.build import EMBEDDINGS, Paths, StageLog, _data
 from publish.errors import InputError
 from publish.inputs import Row, control_character
 
@@ -232,7 +232,7 @@ def review(
     _check_out(out, replace)
     log = log or StageLog(echo=lambda _: None)
     paths = Paths(seeds=seeds, labels=labels, report=False)
-    corpus, frames, automatic = _data(paths, log)
+    corpus, frames, automatic = _data(paths, log, semantic.Embeddings(paths.out / EMBEDDINGS))  # the last build's vectors
     pairs = log.run("review", lambda: _pairs(corpus.dataset.name, frames, automatic, paths, rows), lambda chosen: f"{len(chosen)} pairs")
     taxonomy = classify.load_taxonomy(seeds)
     overridden = set(classify.load_overrides(seeds, set(frames["pledges"]["pledge_id"]), taxonomy.ids))
@@ -464,7 +464,8 @@ def apply(sheet: Path, seeds: Path = Path("seeds"), log: StageLog | None = None)
     written only when all of it holds, each by a rename, so on any error they are byte-identical.
     """
     relation_rows, override_rows = read_sheet(sheet)
-    _, frames, _ = _data(Paths(seeds=seeds, report=False), log or StageLog(echo=lambda _: None))
+    paths = Paths(seeds=seeds, report=False)
+    _, frames, _ = _data(paths, log or StageLog(echo=lambda _: None), semantic.Embeddings(paths.out / EMBEDDINGS))
     pledges = frames["pledges"]
     pledge_ids, topic_ids = set(pledges["pledge_id"]), classify.load_taxonomy(seeds).ids
     with _on_sheet(sheet, PAIRS_SHEET):

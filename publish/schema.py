@@ -23,7 +23,7 @@ TOPIC_METHODS = ("heading", "keyword", "override", "parent", "fallback")
 RELATION_KINDS = ("agree", "similar", "disagree")
 RELATION_METHODS = ("auto", "editorial")
 
-_POLARS_TYPES = {"string": pl.String, "integer": pl.Int64, "number": pl.Float64}
+_POLARS_TYPES = {"string": pl.String, "integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean}
 
 
 @dataclass(frozen=True)
@@ -396,6 +396,14 @@ RELATIONS = Table(
         ),
         Field("topic_id", "string", "Tema-ID", "Temaet paret vises under i heftet (løfte A sitt hovedtema).", required=True),
         Field("note", "string", "Merknad", "Redaksjonens merknad, eller hva som ga utslag for motsatt standpunkt."),
+        Field(
+            "printed",
+            "boolean",
+            "I heftet",
+            "true = merket i heftet: satt av redaksjonen, eller funnet automatisk med en sannsynlighet der treffsikkerheten er målt"
+            " til minst 0,9; false = usikrere, bare i datasettet og på nettsidene.",
+            required=True,
+        ),
     ),
     ("pledge_id_a", "pledge_id_b"),
     (

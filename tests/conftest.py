@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,12 +14,17 @@ import polars as pl
 import pytest
 
 from publish import outputs
-from publish.build import Paths, StageLog, build
+from publish.build import EMBEDDINGS, Paths, StageLog, build
 from publish.sources import Document, decode_text, split_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The builds of the tests read the e5 vectors kept by `make report` and by the session's first build
+# (publish/semantic.py): the same vectors, minutes less on a fresh clone. Subprocess builds inherit it.
+SESSION_EMBEDDINGS = Path(tempfile.mkdtemp(prefix="publish-embeddings-"))
+atexit.register(shutil.rmtree, SESSION_EMBEDDINGS, True)
+os.environ.setdefault("PUBLISH_EMBEDDINGS_FROM", os.pathsep.join([str(ROOT / "build" / ".embeddings"), str(SESSION_EMBEDDINGS)]))
 
 
 # Fixtures that build the seeds (or a group of their own): a test using one is marked `build`. A test that
@@ -71,6 +79,8 @@ def built(tmp_path_factory) -> Built:
     paths = Paths(seeds=SEEDS, package=root / "datapackage", out=root / "build")
     lines: list[str] = []
     frames = build(paths, StageLog(echo=lines.append))
+    for kept in (paths.out / EMBEDDINGS).glob("*.npz"):
+        shutil.copyfile(kept, SESSION_EMBEDDINGS / kept.name)
     return Built(paths, frames, lines)
 
 

@@ -227,12 +227,15 @@ def test_the_cover_names_each_period_once_a_line(pdf_text: list[str]):
         assert len(periods) == len(set(periods)), line
 
 
-def test_chapter_headings_carry_no_english_cap_labels(html: str, built: Built):
+def test_no_english_cap_label_is_printed(html: str, built: Built):
+    """The CAP major topics are named in the appendix in Norwegian ("20 Offentlig forvaltning"); the
+    codebook's English labels ("Government Operations", "Labor") stay in the data (issue 21)."""
     chapters = html.split('id="vedlegg"')[0]
     assert "CAP " not in chapters
     appendix = html.split('id="vedlegg"')[1]
+    assert "20 Offentlig forvaltning" in appendix and "6 Utdanning" in appendix
     for label in built.frames["topics"].filter(pl.col("cap_major_code").is_not_null())["cap_major_label"]:
-        assert label in appendix
+        assert label not in html
 
 
 def test_each_party_is_introduced_with_its_programme_period(pdf_text: list[str], built: Built):
@@ -581,7 +584,11 @@ def test_the_appendix_gives_each_method_statement_its_figure(pdf_text: list[str]
     assert methods.count("heading") + methods.count("keyword") == printed.height - overrides - followers
     relations = built.frames["relations"]
     editorial_rows = relations.filter(pl.col("method") == "editorial").height
-    assert editorial_rows and _squash(f"({editorial_rows} av datasettets {relations.height} forbindelser)") in appendix
+    automatic_printed = relations.filter((pl.col("method") == "auto") & pl.col("printed")).height
+    assert editorial_rows > 1
+    assert _squash(f"Heftet har {automatic_printed} automatiske merker og {editorial_rows} merker redaksjonen har satt eller bekreftet.") in appendix
+    unprinted = relations.filter(~pl.col("printed")).height
+    assert _squash(f"{unprinted} usikre forbindelser står bare i datasettet") in appendix
     editorial = json.loads((built.paths.out / "evaluation.json").read_text(encoding="utf-8"))["relations"]["editorial"]
     assert editorial["kept"]["of"] > 0
     assert _squash(f"av {editorial['kept']['of']} forbindelser i datasettet som er lest for hånd og er riktige, ville {editorial['lost']}") in appendix
@@ -644,10 +651,10 @@ def test_markers_in_a_row_can_break_between_them(html: str):
 def test_the_agreement_map_counts_pairs_of_every_kind(html: str, built: Built):
     overview = html.split('id="enighet"')[1].split("</section>")[0]
     assert "hvor mange par av løfter som er enige (=), beslektede (~) og uenige (≠)" in overview
-    relations = built.frames["relations"]
-    similar = relations.filter(pl.col("relation") == "similar").height
+    printed = built.frames["relations"].filter(pl.col("printed"))  # the map counts what the booklet marks (issue 21)
+    similar = printed.filter(pl.col("relation") == "similar").height
     cells = re.findall(r"~&#8239;(\d+)", overview)
-    assert similar and sum(int(n) for n in cells) == 2 * similar  # each pair in both orders
+    assert cells and sum(int(n) for n in cells) == 2 * similar  # each pair in both orders
 
 
 def test_a_chapter_opener_never_stands_without_its_first_pledges(pdf_text: list[str], built: Built):

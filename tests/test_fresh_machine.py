@@ -470,7 +470,8 @@ def test_a_build_without_the_report_leaves_no_stale_pdfs_or_pages(previous):
     build(Paths(seeds=SEEDS, package=package, out=out, report=False), StageLog(echo=lambda _: None))
     listed = {line.split("  ")[1] for line in (out / "release" / "SHA256SUMS").read_text().splitlines()}
     assert sorted(p.name for p in (out / "release").iterdir()) == sorted([*listed, "SHA256SUMS", release.DCAT_NAME])
-    assert sorted(p.name for p in out.iterdir()) == [outputs.MARKER, "datapackage.zip", "evaluation.json", "notes.txt", "release", "workbook.xlsx"]
+    expected = [outputs.MARKER, ".embeddings", "datapackage.zip", "evaluation.json", "notes.txt", "release", "workbook.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(expected)
 
 
 # ---- paths built from input stay in their folder -----------------------------------------------

@@ -85,7 +85,7 @@ def test_groups_hold_every_actors_group_and_the_key_from_actors_holds(built: Bui
 @pytest.mark.parametrize(("table", "field"), [(t.name, f.name) for t in schema.ALL_TABLES for f in t.fields])
 def test_every_field_is_documented(table: str, field: str):
     described = TABLES[table].field(field)
-    assert described.title and described.description and described.type in {"string", "integer", "number"}
+    assert described.title and described.description and described.type in {"string", "integer", "number", "boolean"}
 
 
 @pytest.mark.parametrize("table", list(TABLES))

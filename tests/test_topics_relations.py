@@ -102,9 +102,9 @@ def test_classifier_accuracy_on_the_report_split(built: Built):
 def test_relations_on_the_report_split(built: Built):
     """The automatic relations alone (no editorial file) against the pairs read by hand, report split.
 
-    Measured: precision 0.77 of 56 labelled shown pairs, recall 0.56 of 54 agree/similar pairs read
-    blind (side by side or in the pool); the floors sit between those values and the lower ends of
-    their 95 % intervals (0.64, 0.42).
+    Measured with the e5 feature and helper-9's 249 more labels (issue 21): precision 0.84 of 51
+    labelled shown pairs, recall 0.49 of 63 agree/similar pairs read blind (side by side or in the pool);
+    the floors sit between those values and the lower ends of their 95 % intervals (0.72, 0.37).
     """
     from publish.relate import relate
 
@@ -115,9 +115,9 @@ def test_relations_on_the_report_split(built: Built):
     print(
         f"\nshown {scores.shown}; precision {scores.precision.value:.3f} of {scores.precision.of}; recall {scores.recall.value:.3f} of {scores.recall.of}"
     )
-    assert scores.precision.of >= 50 and scores.recall.of >= 45
-    assert scores.precision.value >= 0.70
-    assert scores.recall.value >= 0.50
+    assert scores.precision.of >= 40 and scores.recall.of >= 45
+    assert scores.precision.value >= 0.75
+    assert scores.recall.value >= 0.42
 
 
 def test_at_most_two_partners_per_pledge_and_other_actor(built: Built):
