@@ -48,8 +48,10 @@ def test_a_committee_booklet_holds_its_chapters_and_no_others(built: Built, tmp_
     pledges = built.frames["pledges"].filter(pl.col("kind") != "context")
     wanted = pledges.filter(pl.col("topic_id").is_in(["barnehage", "skole", "barn-unge"]))
     assert printed == set(wanted["pledge_id"])  # every pledge of its chapters, and no other
-    # the agreement map counts the pairs inside its chapters: both pledges printed in it
-    relations = built.frames["relations"].filter(pl.col("pledge_id_a").is_in(list(printed)) & pl.col("pledge_id_b").is_in(list(printed)))
+    # the agreement map counts the printed pairs inside its chapters: both pledges printed in it
+    relations = built.frames["relations"].filter(
+        pl.col("printed") & pl.col("pledge_id_a").is_in(list(printed)) & pl.col("pledge_id_b").is_in(list(printed))
+    )
     agreement = html.split('id="enighet"')[1]
     for symbol, relation in (("=", "agree"), ("~", "similar")):
         cells = re.findall(rf"{symbol}&#8239;(\d+)", agreement)
