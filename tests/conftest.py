@@ -6,7 +6,9 @@ import atexit
 import json
 import os
 import shutil
+import signal
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +109,23 @@ def previous(tmp_path: Path) -> tuple[Path, Path]:
     for folder in (package, out):  # made by an earlier build of the same dataset
         (folder / outputs.MARKER).write_text(outputs.marker_text("baerum-lofter"))
     return package, out
+
+
+@pytest.fixture
+def deadline():
+    """A case fails (or reads) within 10 s: one that would hang (a FIFO opened for reading, /dev/zero read
+    to the end) is stopped with an error instead."""
+
+    def expired(signum, frame):
+        raise TimeoutError("the case took more than 10 s")
+
+    handler = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(10)
+    start = time.monotonic()
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, handler)
+    assert time.monotonic() - start < 10
 
 
 def fixture_document(text_path: Path, layout: str, chapters: tuple[str, ...] = (), **options) -> Document:

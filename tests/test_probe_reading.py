@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,22 +256,6 @@ CASES = [
     Case("diff-topics-link-out", "diff", link("data/pledge_topics.csv", secret_outside), r"v2/data/pledge_topics.csv: is a link to a file outside the folder \S*v2\n"),
     Case("diff-package-folder-is-a-link", "diff", seeds_as_link, None),
 ]  # fmt: skip
-
-
-@pytest.fixture
-def deadline():
-    """Every case fails (or reads) within 10 s; one that would hang (a FIFO) is stopped with an error."""
-
-    def expired(signum, frame):
-        raise TimeoutError("the case took more than 10 s")
-
-    handler = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(10)
-    start = time.monotonic()
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, handler)
-    assert time.monotonic() - start < 10
 
 
 def _message(case: Case, folder: Path, found: object, capsys, previous: tuple[Path, Path]) -> str | None:

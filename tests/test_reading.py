@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import tracemalloc
 from pathlib import Path
 
@@ -20,20 +19,6 @@ from publish import cli
 from tests.test_bad_input import AP_WEB, DIFF_V1, MANIFEST, _edit, _line_of, _snapshot, _unpin, _untouched, version  # noqa: F401
 
 SECRET = "Hemmelig linje: passordet er 1234"
-
-
-@pytest.fixture
-def deadline():
-    """A case that would hang (a FIFO opened for reading, /dev/zero read to the end) fails after 10 s instead."""
-
-    def expired(signum, frame):
-        raise TimeoutError("the case did not fail at once")
-
-    previous_handler = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(10)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous_handler)
 
 
 def build_fails(capsys, seeds: Path, outputs: tuple[Path, Path], expected: str) -> str:
